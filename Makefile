@@ -1,0 +1,48 @@
+# atomgrad: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := cd src && ../$(BIN)/python manage.py
+
+.PHONY: run test test-sqlite test-postgres lint bench install demo clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(BIN)/.installed
+
+## Set up (first time) and serve the demo on http://127.0.0.1:$(PORT) with the embedded SQLite database.
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo --if-empty
+	DEBUG=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo
+
+## The whole suite: on SQLite, then on a throw-away PostgreSQL where one can be started (always in CI).
+test: install lint test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check src tests bench scripts
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+test-postgres: install
+	@$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m pytest -m "not browser"; rc=$$?; \
+	if [ $$rc -eq 3 ] && [ -z "$$CI" ]; then echo "PostgreSQL is not installed: its run is skipped (CI requires it)."; \
+	else exit $$rc; fi
+
+## Benchmarks: print their figures; record them in docs/PERFORMANCE.md.
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var/test-*.sqlite3*

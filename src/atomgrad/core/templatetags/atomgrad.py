@@ -1,0 +1,24 @@
+from django import template
+
+from atomgrad.core import timefmt
+
+register = template.Library()
+
+
+@register.filter
+def ru_date(value):  # type: ignore[no-untyped-def]
+    return timefmt.format_date(value) if value else ""
+
+
+@register.filter
+def ru_datetime(value):  # type: ignore[no-untyped-def]
+    return timefmt.format_datetime(value) if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def url_replace(context, **kwargs):  # type: ignore[no-untyped-def]
+    """The current query string with some parameters replaced (for pagination links keeping filters)."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        query[key] = value
+    return query.urlencode()

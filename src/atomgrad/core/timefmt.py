@@ -1,0 +1,38 @@
+"""Dates the Russian way, in Moscow time: «27 ноября 2026 г., 14:05 (МСК)»."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+MONTHS_GENITIVE_RU = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def to_moscow(value: dt.datetime) -> dt.datetime:
+    return timezone.localtime(value, MOSCOW)
+
+
+def format_date(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        value = to_moscow(value)
+    if (get_language() or "ru").startswith("en"):
+        return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTHS_GENITIVE_RU[value.month - 1]} {value.year} г."
+
+
+def format_datetime(value: dt.datetime) -> str:
+    local = to_moscow(value)
+    suffix = "MSK" if (get_language() or "ru").startswith("en") else "МСК"
+    return f"{format_date(local)}, {local:%H:%M} ({suffix})"

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from atomgrad.api import api, openapi_json
+
+admin.site.site_header = _("«Новые Созидатели» — администрирование")
+admin.site.site_title = _("atomgrad")
+admin.site.index_title = _("Организаторы премии")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("api/openapi.json", openapi_json, name="openapi_json"),
+    path("", include("atomgrad.core.urls")),
+    path("", include("atomgrad.award.urls")),
+    path("", include("atomgrad.voting.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

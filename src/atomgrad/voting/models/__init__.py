@@ -1,0 +1,11 @@
+"""Voting data. `identity` holds who votes (pseudonymous keyed hashes, one-time codes, tokens);
+`ballots` holds what was cast (votes, the ledger, receipts)."""
+
+from atomgrad.voting.models.identity import (  # noqa: F401
+    Channel,
+    OneTimeCode,
+    PhoneLockout,
+    SeasonVoter,
+    VoterIdentity,
+    VoterToken,
+)

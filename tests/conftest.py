@@ -1,0 +1,27 @@
+import pytest
+from django.test import Client
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files go to a fresh folder per test, never into var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    from django.core.files.storage import storages
+
+    storages._storages.pop("private", None)
+    storages._storages.pop("default", None)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    yield
+    storages._storages.pop("private", None)
+    storages._storages.pop("default", None)
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
