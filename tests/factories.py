@@ -167,3 +167,27 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyAttribute(
         lambda o: timezone.now() if o.status == ApplicationStatus.ACCEPTED else None
     )
+
+
+# --- voting ---------------------------------------------------------------------------------------------
+
+
+class VoterIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "voting.VoterIdentity"
+
+    phone_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class SeasonVoterFactory(factory.django.DjangoModelFactory):
+    """A verified voter of a season (use `season=` and `city=`)."""
+
+    class Meta:
+        model = "voting.SeasonVoter"
+
+    season = factory.SubFactory(SeasonFactory, phase=Phase.VOTING)
+    identity = factory.SubFactory(VoterIdentityFactory)
+    city = factory.SubFactory(CityFactory)
+    consent_document = factory.SubFactory(ConsentDocumentFactory, kind=ConsentKind.VOTER, version="voter-test-1")
+    consent_given_at = factory.LazyFunction(timezone.now)
+    registered_via = "web"

@@ -72,6 +72,9 @@ class VoterToken(models.Model):
         verbose_name = _("токен API")
         verbose_name_plural = _("токены API")
 
+    def __str__(self) -> str:
+        return f"token for {self.voter}"
+
 
 class OneTimeCode(models.Model):
     """A one-time SMS code: 6 digits, valid 5 minutes, at most 5 wrong tries. Only a keyed hash is stored.
@@ -92,6 +95,9 @@ class OneTimeCode(models.Model):
         verbose_name_plural = _("одноразовые коды")
         indexes = [models.Index(fields=["phone_hash", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"code for {self.phone_hash[:10]} at {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class PhoneLockout(models.Model):
     """Repeated failures lock a number out for a time that grows with each lock-out."""
@@ -103,3 +109,6 @@ class PhoneLockout(models.Model):
     class Meta:
         verbose_name = _("блокировка номера")
         verbose_name_plural = _("блокировки номеров")
+
+    def __str__(self) -> str:
+        return f"lockout of {self.phone_hash[:10]} until {self.locked_until}"

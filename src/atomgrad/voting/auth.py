@@ -1,0 +1,61 @@
+"""How a verified voter is recognised on each request: a session on the web, a bearer token in the API.
+
+Both resolve to a `SeasonVoter`. Tokens are random; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from atomgrad.award.models import Season
+from atomgrad.voting.models import SeasonVoter, VoterToken
+
+SESSION_KEY = "atomgrad_season_voter_id"
+TOKEN_LIFETIME = dt.timedelta(days=30)
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_issue(*, voter: SeasonVoter) -> str:
+    raw = secrets.token_urlsafe(32)
+    VoterToken.objects.create(
+        token_hash=_token_digest(raw), voter=voter, expires_at=timezone.now() + TOKEN_LIFETIME
+    )
+    return raw
+
+
+def token_authenticate(raw: str) -> SeasonVoter | None:
+    if not raw:
+        return None
+    token = (
+        VoterToken.objects.select_related("voter", "voter__season", "voter__city")
+        .filter(token_hash=_token_digest(raw), expires_at__gt=timezone.now())
+        .first()
+    )
+    return token.voter if token else None
+
+
+def session_login(request: HttpRequest, *, voter: SeasonVoter) -> None:
+    request.session.cycle_key()  # a fresh session id at the moment of verification (no fixation)
+    request.session[SESSION_KEY] = voter.pk
+
+
+def session_logout(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def session_voter(request: HttpRequest, *, season: Season | None = None) -> SeasonVoter | None:
+    voter_id = request.session.get(SESSION_KEY)
+    if voter_id is None:
+        return None
+    voters = SeasonVoter.objects.select_related("season", "city").filter(pk=voter_id)
+    if season is not None:
+        voters = voters.filter(season=season)
+    return voters.first()
