@@ -12,7 +12,9 @@ class City(models.Model):
     name_en = models.CharField(_("название (англ.)"), max_length=128)
     region_ru = models.CharField(_("регион"), max_length=128)
     region_en = models.CharField(_("регион (англ.)"), max_length=128)
-    is_closed = models.BooleanField(_("ЗАТО"), default=False, help_text=_("Закрытое административно-территориальное образование"))
+    is_closed = models.BooleanField(
+        _("ЗАТО"), default=False, help_text=_("Закрытое административно-территориальное образование")
+    )
     population = models.PositiveIntegerField(_("население"), default=0)
 
     class Meta:
