@@ -24,9 +24,11 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> JsonRespon
 def _register_routers() -> None:
     from atomgrad.award.api import router as award_router
     from atomgrad.voting.api import router as voting_router
+    from atomgrad.voting.api_auth import router as auth_router
 
     api.add_router("", award_router)
     api.add_router("", voting_router)
+    api.add_router("", auth_router)
 
 
 _register_routers()
