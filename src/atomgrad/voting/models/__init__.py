@@ -1,6 +1,15 @@
 """Voting data. `identity` holds who votes (pseudonymous keyed hashes, one-time codes, tokens);
 `ballots` holds what was cast (votes, the ledger, receipts)."""
 
+from atomgrad.voting.models.ballots import (  # noqa: F401
+    CandidateTally,
+    LedgerEntry,
+    LedgerHead,
+    LedgerKind,
+    Vote,
+    VoteAnnulment,
+    VotingExtension,
+)
 from atomgrad.voting.models.identity import (  # noqa: F401
     Channel,
     OneTimeCode,
