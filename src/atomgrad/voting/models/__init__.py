@@ -12,6 +12,7 @@ from atomgrad.voting.models.ballots import (  # noqa: F401
 )
 from atomgrad.voting.models.identity import (  # noqa: F401
     Channel,
+    ClientAddressLock,
     OneTimeCode,
     PhoneLockout,
     SeasonVoter,

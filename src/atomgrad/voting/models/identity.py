@@ -100,7 +100,12 @@ class OneTimeCode(models.Model):
 
 
 class PhoneLockout(models.Model):
-    """Repeated failures lock a number out for a time that grows with each lock-out."""
+    """Repeated failures lock a number out for a time that grows with each lock-out.
+
+    There is one row per number that ever asked for a code: the one-time-code services take it with
+    SELECT … FOR UPDATE and count the codes sent while holding it, so parallel requests for one number are
+    serialised and cannot overrun the hourly limit.
+    """
 
     phone_hash = models.CharField(max_length=64, unique=True)
     lockouts = models.PositiveIntegerField(default=0)
@@ -112,3 +117,22 @@ class PhoneLockout(models.Model):
 
     def __str__(self) -> str:
         return f"lockout of {self.phone_hash[:10]} until {self.locked_until}"
+
+
+class ClientAddressLock(models.Model):
+    """One row per client address (an IPv6 address is counted by its /64 network) that asked for codes.
+
+    The one-time-code request takes it with SELECT … FOR UPDATE (after the number's `PhoneLockout` row, always
+    in that order) and counts the codes sent to the address while holding it: the per-address hourly limit
+    against SMS pumping holds under parallel requests.
+    """
+
+    address = models.GenericIPAddressField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("адрес клиента (лимит кодов)")
+        verbose_name_plural = _("адреса клиентов (лимиты кодов)")
+
+    def __str__(self) -> str:
+        return f"codes lock of {self.address}"

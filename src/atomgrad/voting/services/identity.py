@@ -1,0 +1,511 @@
+"""Who votes: phone verification with one-time codes, and registration of a verified person in a season.
+
+The rules (docs/identity.md explains them for people):
+
+- a code is 6 digits from `secrets`, valid `CODE_LIFETIME` (5 minutes); only a keyed hash of it is stored
+  (HMAC-SHA256 under the server's PHONE_HASH_KEY, bound to the number's hash);
+- at most `codes_per_number_per_hour` codes to one number and `codes_per_address_per_hour` codes to one client
+  address (an IPv6 address counts by its /64 network), and `resend_interval` seconds between two codes to one
+  number — against SMS pumping. The limits are checked while holding row locks (the number's `PhoneLockout`
+  row, then the address's `ClientAddressLock` row, always in that order), so parallel requests cannot overrun
+  them; on SQLite the IMMEDIATE transaction mode serialises writers anyway;
+- only the newest unexpired unused code of a number counts; at most `MAX_WRONG_TRIES` (5) wrong tries per
+  code; the fifth kills the code and locks the number out for a time that grows with each lock-out
+  (15 min, 1 h, 4 h, 24 h, then 24 h again); a successful verification ends the escalation;
+- a correct code is used once (it is taken under the number's lock and marked used in the same transaction);
+- the clear number lives only in memory while a request runs, and goes to the SMS backend after commit.
+
+The limits can be tuned with settings (`OTP_CODES_PER_NUMBER_PER_HOUR`, `OTP_CODES_PER_ADDRESS_PER_HOUR`,
+`OTP_RESEND_INTERVAL_SECONDS`); the defaults below are the product's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import logging
+import math
+import secrets
+from dataclasses import dataclass
+
+import phonenumbers
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils import timezone, translation
+
+from atomgrad.award.models import ConsentDocument, ConsentKind, Season
+from atomgrad.award.services.reference import consent_current
+from atomgrad.cities.models import City
+from atomgrad.core import timefmt
+from atomgrad.core.errors import ApplicationError
+from atomgrad.voting.models import (
+    Channel,
+    ClientAddressLock,
+    OneTimeCode,
+    PhoneLockout,
+    SeasonVoter,
+    VoterIdentity,
+)
+from atomgrad.voting.phones import phone_hash, phone_normalise
+from atomgrad.voting.sms import SmsDeliveryError, sms_send
+
+logger = logging.getLogger("atomgrad.voting.identity")
+
+CODE_DIGITS = 6
+CODE_LIFETIME = dt.timedelta(minutes=5)
+MAX_WRONG_TRIES = 5
+# Each lock-out lasts the next step; after the last step every further lock-out lasts as long as the last.
+LOCKOUT_STEPS = (
+    dt.timedelta(minutes=15),
+    dt.timedelta(hours=1),
+    dt.timedelta(hours=4),
+    dt.timedelta(hours=24),
+)
+# A number that has not been locked out for this long starts again from the first step.
+LOCKOUT_FORGET_AFTER = dt.timedelta(days=7)
+LIMIT_WINDOW = dt.timedelta(hours=1)
+# Codes go only to mobile numbers of these regions (the award is for residents of Russia's atomic cities;
+# premium-rate foreign numbers are the usual target of SMS pumping).
+ALLOWED_REGIONS = ("RU",)
+
+SMS_TEXT = "Код для голосования «Новые Созидатели»: {code}. Никому не сообщайте его."
+
+
+@dataclass(frozen=True)
+class OtpLimits:
+    codes_per_number_per_hour: int
+    codes_per_address_per_hour: int
+    resend_interval: dt.timedelta
+
+
+def otp_limits() -> OtpLimits:
+    return OtpLimits(
+        codes_per_number_per_hour=int(getattr(settings, "OTP_CODES_PER_NUMBER_PER_HOUR", 5)),
+        codes_per_address_per_hour=int(getattr(settings, "OTP_CODES_PER_ADDRESS_PER_HOUR", 20)),
+        resend_interval=dt.timedelta(seconds=int(getattr(settings, "OTP_RESEND_INTERVAL_SECONDS", 60))),
+    )
+
+
+# --- small helpers -----------------------------------------------------------------------------------------
+
+
+def _code_digest(*, phone_digest: str, code: str) -> str:
+    """The stored form of a code: HMAC-SHA256 under the server key, bound to the number (by its hash)."""
+    key = hashlib.sha256(b"atomgrad-otp\x00" + settings.PHONE_HASH_KEY.encode()).digest()
+    return hmac.new(key, f"{phone_digest}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _code_generate() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def client_address_key(client_ip: str | None) -> str | None:
+    """The address the per-address limit counts: IPv4 as is, IPv6 by its /64 network (one subscriber's
+    whole block), None when unknown or not an address."""
+    if not client_ip:
+        return None
+    try:
+        address = ipaddress.ip_address(client_ip.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
+    return str(address)
+
+
+def _moscow_both(moment: dt.datetime) -> tuple[str, str]:
+    with translation.override("ru"):
+        ru = timefmt.format_datetime(moment)
+    with translation.override("en"):
+        en = timefmt.format_datetime(moment)
+    return ru, en
+
+
+def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _locked_out_error(lock: PhoneLockout, *, code: str = "locked_out") -> ApplicationError:
+    assert lock.locked_until is not None
+    until_ru, until_en = _moscow_both(lock.locked_until)
+    if code == "too_many_attempts":
+        message_ru = (
+            f"Слишком много неверных попыток ввода кода. Номер заблокирован до {until_ru}; "
+            "после этого запросите новый код."
+        )
+        message_en = (
+            f"Too many wrong codes. The number is locked until {until_en}; then ask for a new code."
+        )
+    else:
+        message_ru = f"Номер временно заблокирован из-за неверных кодов до {until_ru}. Попробуйте позже."
+        message_en = f"The number is locked after wrong codes until {until_en}. Please try again later."
+    return ApplicationError(
+        code, message_ru, message_en, status=429,
+        details={
+            "locked_until": lock.locked_until.isoformat(),
+            "retry_after_seconds": _seconds_until(lock.locked_until, timezone.now()),
+        },
+    )
+
+
+def _phone_for_sms(phone_raw: str) -> str:
+    """Normalise and check that codes may be sent to this number (a mobile number of an allowed region)."""
+    e164 = phone_normalise(phone_raw)
+    parsed = phonenumbers.parse(e164)
+    regions = tuple(getattr(settings, "OTP_ALLOWED_REGIONS", ALLOWED_REGIONS))
+    number_type = phonenumbers.number_type(parsed)
+    mobile = number_type in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if phonenumbers.region_code_for_number(parsed) not in regions or not mobile:
+        raise ApplicationError(
+            "invalid_phone",
+            "Коды отправляются только на российские мобильные номера: +7 9XX XXX-XX-XX.",
+            "Codes are sent only to Russian mobile numbers: +7 9XX XXX-XX-XX.",
+            status=422,
+        )
+    return e164
+
+
+def _lock_phone(digest: str) -> PhoneLockout:
+    """The number's lock row, created if needed and taken FOR UPDATE. Call inside a transaction."""
+    for _attempt in range(3):
+        PhoneLockout.objects.get_or_create(phone_hash=digest)
+        lock = PhoneLockout.objects.select_for_update().filter(phone_hash=digest).first()
+        if lock is not None:  # absent only if a purge deleted it between the two statements
+            return lock
+    raise RuntimeError("could not lock the phone row")
+
+
+def _lock_address(address: str) -> None:
+    """The address's lock row, created if needed and taken FOR UPDATE. Call inside a transaction, after
+    `_lock_phone` (one order everywhere, so two requests never wait for each other in a cycle)."""
+    for _attempt in range(3):
+        ClientAddressLock.objects.get_or_create(address=address)
+        if ClientAddressLock.objects.select_for_update().filter(address=address).exists():
+            return
+    raise RuntimeError("could not lock the address row")
+
+
+def _is_locked(lock: PhoneLockout, now: dt.datetime) -> bool:
+    return lock.locked_until is not None and lock.locked_until > now
+
+
+# --- requesting a code -------------------------------------------------------------------------------------
+
+
+def otp_request(*, phone_raw: str, client_ip: str | None) -> None:
+    """Send a one-time code to the number, if the limits allow. The SMS goes out after the commit.
+
+    Raises ApplicationError: `invalid_phone` (422), `locked_out` (429), `too_many_codes` (429, with
+    `details.reason` = `resend_interval` | `per_number` | `per_address` and `details.retry_after_seconds`),
+    `sms_failed` (503: the gateway did not take the message; the code still counts towards the limits).
+    """
+    e164 = _phone_for_sms(phone_raw)
+    digest = phone_hash(e164)
+    address = client_address_key(client_ip)
+    limits = otp_limits()
+    code = _code_generate()
+
+    with transaction.atomic():
+        now = timezone.now()
+        lock = _lock_phone(digest)
+        if _is_locked(lock, now):
+            raise _locked_out_error(lock)
+
+        sent_to_number = OneTimeCode.objects.filter(phone_hash=digest, created_at__gt=now - LIMIT_WINDOW)
+        latest = sent_to_number.order_by("-created_at").values_list("created_at", flat=True).first()
+        if latest is not None and limits.resend_interval and now < latest + limits.resend_interval:
+            wait = _seconds_until(latest + limits.resend_interval, now)
+            raise ApplicationError(
+                "too_many_codes",
+                f"Код уже отправлен. Новый код можно запросить через {wait} с.",
+                f"A code has just been sent. You can ask for a new one in {wait} s.",
+                status=429,
+                details={"reason": "resend_interval", "retry_after_seconds": wait},
+            )
+        if sent_to_number.count() >= limits.codes_per_number_per_hour:
+            oldest = sent_to_number.aggregate(oldest=Min("created_at"))["oldest"]
+            wait = _seconds_until(oldest + LIMIT_WINDOW, now)
+            raise ApplicationError(
+                "too_many_codes",
+                f"На этот номер уже отправлено {limits.codes_per_number_per_hour} кодов за час. "
+                f"Попробуйте через {math.ceil(wait / 60)} мин.",
+                f"{limits.codes_per_number_per_hour} codes have been sent to this number within an hour. "
+                f"Please try again in {math.ceil(wait / 60)} min.",
+                status=429,
+                details={"reason": "per_number", "limit": limits.codes_per_number_per_hour,
+                         "retry_after_seconds": wait},
+            )
+
+        if address is not None:
+            _lock_address(address)
+            sent_to_address = OneTimeCode.objects.filter(client_ip=address, created_at__gt=now - LIMIT_WINDOW)
+            if sent_to_address.count() >= limits.codes_per_address_per_hour:
+                oldest = sent_to_address.aggregate(oldest=Min("created_at"))["oldest"]
+                wait = _seconds_until(oldest + LIMIT_WINDOW, now)
+                raise ApplicationError(
+                    "too_many_codes",
+                    "С вашего адреса запрошено слишком много кодов. "
+                    f"Попробуйте через {math.ceil(wait / 60)} мин.",
+                    f"Too many codes have been requested from your network address. "
+                    f"Please try again in {math.ceil(wait / 60)} min.",
+                    status=429,
+                    details={"reason": "per_address", "limit": limits.codes_per_address_per_hour,
+                             "retry_after_seconds": wait},
+                )
+
+        OneTimeCode.objects.create(
+            phone_hash=digest,
+            code_hash=_code_digest(phone_digest=digest, code=code),
+            client_ip=address,
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+        transaction.on_commit(lambda: _deliver(e164=e164, code=code))
+
+
+def _deliver(*, e164: str, code: str) -> None:
+    try:
+        sms_send(phone=e164, text=SMS_TEXT.format(code=code))
+    except SmsDeliveryError as exc:
+        logger.error("one-time code not delivered: %s", exc)
+        raise ApplicationError(
+            "sms_failed",
+            "Не удалось отправить SMS с кодом. Попробуйте ещё раз через минуту.",
+            "The SMS with the code could not be sent. Please try again in a minute.",
+            status=503,
+        ) from exc
+
+
+# --- verifying a code --------------------------------------------------------------------------------------
+
+
+def _code_clean(code: str) -> str:
+    cleaned = "".join((code or "").split()).replace("-", "")
+    if len(cleaned) != CODE_DIGITS or not cleaned.isascii() or not cleaned.isdigit():
+        raise ApplicationError(
+            "invalid_code",
+            "Введите код из SMS: 6 цифр.",
+            "Enter the code from the SMS: 6 digits.",
+            status=422,
+            details={"attempts_left": None},
+        )
+    return cleaned
+
+
+def _check_code_locked(*, digest: str, code: str, lock: PhoneLockout, now: dt.datetime) -> ApplicationError | None:
+    """Compare the code with the number's newest unexpired unused code, recording a failure or the use.
+
+    Precondition: inside a transaction holding SELECT … FOR UPDATE on `lock`. Returns the refusal to raise
+    AFTER the transaction commits (so that a wrong try is recorded), or None when the code is right.
+    """
+    if _is_locked(lock, now):
+        return _locked_out_error(lock)
+    current = (
+        OneTimeCode.objects.filter(phone_hash=digest, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if current is None:
+        return ApplicationError(
+            "code_expired",
+            "Код устарел или уже использован. Запросите новый код.",
+            "The code has expired or has already been used. Please ask for a new code.",
+            status=422,
+        )
+    if current.failed_attempts >= MAX_WRONG_TRIES:
+        return ApplicationError(
+            "too_many_attempts",
+            "Этот код больше не действует: слишком много неверных попыток. Запросите новый код.",
+            "This code is no longer valid: too many wrong tries. Please ask for a new code.",
+            status=429,
+        )
+    if hmac.compare_digest(current.code_hash, _code_digest(phone_digest=digest, code=code)):
+        # Used now; any older unused code of the number dies with it.
+        OneTimeCode.objects.filter(phone_hash=digest, used_at__isnull=True).update(used_at=now)
+        if lock.lockouts:
+            lock.lockouts = 0
+            lock.save(update_fields=["lockouts"])
+        return None
+
+    current.failed_attempts += 1
+    current.save(update_fields=["failed_attempts"])
+    attempts_left = MAX_WRONG_TRIES - current.failed_attempts
+    if attempts_left > 0:
+        return ApplicationError(
+            "invalid_code",
+            f"Неверный код. Осталось попыток: {attempts_left}.",
+            f"Wrong code. Attempts left: {attempts_left}.",
+            status=422,
+            details={"attempts_left": attempts_left},
+        )
+    if lock.locked_until is not None and now - lock.locked_until > LOCKOUT_FORGET_AFTER:
+        lock.lockouts = 0
+    step = LOCKOUT_STEPS[min(lock.lockouts, len(LOCKOUT_STEPS) - 1)]
+    lock.lockouts += 1
+    lock.locked_until = now + step
+    lock.save(update_fields=["lockouts", "locked_until"])
+    logger.warning("number %s… locked out for %s after %d wrong codes", digest[:10], step, MAX_WRONG_TRIES)
+    return _locked_out_error(lock, code="too_many_attempts")
+
+
+def _identity_for(digest: str) -> VoterIdentity:
+    identity, _created = VoterIdentity.objects.get_or_create(phone_hash=digest)
+    return identity
+
+
+def otp_verify(*, phone_raw: str, code: str, client_ip: str | None) -> VoterIdentity:
+    """Check a code; on success the code is used up and the person's identity is returned (created if new).
+
+    Raises ApplicationError: `invalid_phone`, `invalid_code` (422, `details.attempts_left`), `code_expired`
+    (422), `too_many_attempts` (429: the code is dead and the number locked out), `locked_out` (429).
+    """
+    digest = phone_hash(phone_normalise(phone_raw))
+    cleaned = _code_clean(code)
+    with transaction.atomic():
+        lock = _lock_phone(digest)
+        refusal = _check_code_locked(digest=digest, code=cleaned, lock=lock, now=timezone.now())
+        identity = _identity_for(digest) if refusal is None else None
+    if refusal is not None:
+        raise refusal
+    assert identity is not None
+    return identity
+
+
+# --- registering in a season -------------------------------------------------------------------------------
+
+
+def _season_required(season: Season | None) -> Season:
+    if season is None:
+        raise ApplicationError(
+            "voting_not_open",
+            "Голосование пока не объявлено: сезон премии ещё не создан.",
+            "Voting has not been announced: no award season exists yet.",
+            status=409,
+        )
+    return season
+
+
+def _registration_check(*, season: Season, city_slug: str, consent: bool) -> tuple[City, ConsentDocument]:
+    """What can be checked before anything is written: the city takes part in the season, consent is given,
+    the consent text exists. Returns (city, consent document)."""
+    city = season.cities.filter(slug=(city_slug or "").strip()).first()
+    if city is None:
+        raise ApplicationError(
+            "unknown_city",
+            "Выберите город из списка городов-участников сезона.",
+            "Choose a city from the list of the season's participating cities.",
+            status=422,
+            details={"cities": sorted(season.cities.values_list("slug", flat=True))},
+        )
+    if consent is not True:
+        raise ApplicationError(
+            "consent_required",
+            "Чтобы голосовать, нужно согласие на обработку персональных данных.",
+            "To vote you need to consent to the processing of your personal data.",
+            status=422,
+        )
+    return city, consent_current(kind=ConsentKind.VOTER)
+
+
+def voter_register(
+    *, season: Season | None, identity: VoterIdentity, city_slug: str, consent: bool, channel: str
+) -> SeasonVoter:
+    """Register a verified person as a voter of the season in the city they live in, with their consent.
+
+    Idempotent for the same person and season: the registration is returned (its consent record renewed
+    with the current text). The city may change until the first vote; after it, it is fixed for the season
+    (`city_fixed`, 409). Other refusals: `voting_not_open` (no season), `unknown_city`, `consent_required`.
+    Locks the voter row (SELECT … FOR UPDATE) so that a city change cannot interleave with a vote.
+    """
+    season = _season_required(season)
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    city, document = _registration_check(season=season, city_slug=city_slug, consent=consent)
+    with transaction.atomic():
+        now = timezone.now()
+        voter = (
+            SeasonVoter.objects.select_for_update().select_related("city")
+            .filter(season=season, identity=identity).first()
+        )
+        if voter is None:
+            try:
+                with transaction.atomic():
+                    return SeasonVoter.objects.create(
+                        season=season, identity=identity, city=city, consent_document=document,
+                        consent_given_at=now, registered_via=channel,
+                    )
+            except IntegrityError:  # registered by a parallel request a moment ago
+                voter = SeasonVoter.objects.select_for_update().select_related("city").get(
+                    season=season, identity=identity
+                )
+        if voter.city_id != city.pk and voter.votes_cast > 0:
+            raise ApplicationError(
+                "city_fixed",
+                f"Вы уже голосовали в этом сезоне за соискателей города «{voter.city.name_ru}». "
+                "Город нельзя сменить до конца сезона.",
+                f"You have already voted in this season for candidates of {voter.city.name_en}. "
+                "The city cannot be changed until the season ends.",
+                status=409,
+                details={"city": voter.city.slug},
+            )
+        voter.city = city
+        voter.consent_document = document
+        voter.consent_given_at = now
+        voter.save(update_fields=["city", "consent_document", "consent_given_at"])
+        return voter
+
+
+def voter_verify_and_register(
+    *, season: Season | None, phone_raw: str, code: str, city_slug: str, consent: bool, channel: str,
+    client_ip: str | None,
+) -> SeasonVoter:
+    """The API's one-step log-in: check the code and register in the season in one transaction.
+
+    Everything that can be refused without the code (season, city, consent, the code's shape) is checked
+    first, so a mistake there does not use the code up. If the registration is refused after a correct code
+    (`city_fixed`), the whole transaction rolls back and the code stays valid for another try. A wrong code
+    is recorded (and may lock the number out) before the refusal is raised.
+    """
+    season = _season_required(season)
+    digest = phone_hash(phone_normalise(phone_raw))
+    cleaned = _code_clean(code)
+    _registration_check(season=season, city_slug=city_slug, consent=consent)
+    with transaction.atomic():
+        lock = _lock_phone(digest)
+        refusal = _check_code_locked(digest=digest, code=cleaned, lock=lock, now=timezone.now())
+        if refusal is None:
+            return voter_register(
+                season=season, identity=_identity_for(digest), city_slug=city_slug, consent=consent,
+                channel=channel,
+            )
+    raise refusal
+
+
+# --- housekeeping ------------------------------------------------------------------------------------------
+
+
+def otp_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> dict[str, int]:
+    """Delete one-time codes older than `older_than` (they count towards no limit any more) and the lock rows
+    that guard nothing: numbers with no recent code and no lock-out to remember, addresses with no recent
+    code. Run daily (`manage.py otp_purge`)."""
+    if older_than < LIMIT_WINDOW:
+        raise ValueError("codes younger than the limit window still count towards the limits")
+    now = timezone.now()
+    cutoff = now - older_than
+    with transaction.atomic():
+        codes, _ = OneTimeCode.objects.filter(created_at__lt=cutoff).delete()
+        recent_numbers = OneTimeCode.objects.values("phone_hash")
+        forget_before = now - LOCKOUT_FORGET_AFTER
+        phones, _ = (
+            PhoneLockout.objects.exclude(phone_hash__in=recent_numbers)
+            .exclude(locked_until__gte=forget_before)
+            .delete()
+        )
+        recent_addresses = OneTimeCode.objects.filter(client_ip__isnull=False).values("client_ip")
+        addresses, _ = ClientAddressLock.objects.exclude(address__in=recent_addresses).delete()
+    return {"codes": codes, "numbers": phones, "addresses": addresses}
