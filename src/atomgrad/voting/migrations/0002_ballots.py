@@ -4,6 +4,44 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# Votes and ledger entries are insert-only: the database itself refuses to change them. SQLite refuses UPDATE;
+# PostgreSQL refuses UPDATE and DELETE (test runs empty PostgreSQL tables with TRUNCATE, which row triggers do
+# not see, while SQLite's test runs empty them with DELETE, so SQLite cannot refuse DELETE).
+# NB: on SQLite, a later migration that alters one of these tables rebuilds it and so drops its trigger;
+# such a migration must create the trigger again.
+INSERT_ONLY_TABLES = ("voting_vote", "voting_ledgerentry")
+
+
+def insert_only_triggers_create(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        for table in INSERT_ONLY_TABLES:
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is insert-only'); END"
+            )
+    elif vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE OR REPLACE FUNCTION voting_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION '% is insert-only', TG_TABLE_NAME; END $$"
+        )
+        for table in INSERT_ONLY_TABLES:
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_insert_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION voting_refuse_change()"
+            )
+
+
+def insert_only_triggers_drop(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor not in ("sqlite", "postgresql"):
+        return
+    for table in INSERT_ONLY_TABLES:
+        on_table = f" ON {table}" if vendor == "postgresql" else ""
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_insert_only{on_table}")
+    if vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS voting_refuse_change()")
+
 
 class Migration(migrations.Migration):
 
@@ -78,7 +116,6 @@ class Migration(migrations.Migration):
                 ('reason_code', models.CharField(max_length=64, verbose_name='код причины')),
                 ('reason', models.TextField(verbose_name='причина')),
                 ('created_at', models.DateTimeField(verbose_name='когда')),
-                ('ledger_sequence', models.PositiveBigIntegerField(verbose_name='позиция в реестре')),
                 ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='кто')),
                 ('season', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='award.season', verbose_name='сезон')),
                 ('vote', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='annulment', to='voting.vote', verbose_name='голос')),
@@ -167,4 +204,5 @@ class Migration(migrations.Migration):
             model_name='votingextension',
             constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='extension_has_reason'),
         ),
+        migrations.RunPython(insert_only_triggers_create, insert_only_triggers_drop),
     ]

@@ -1,7 +1,8 @@
 """What was cast: votes, the per-season hash-chain ledger, annulments, extensions of the window, live tallies.
 
 Votes and ledger entries are insert-only: nothing in the code updates or deletes them, the admin cannot, and
-on PostgreSQL and SQLite a trigger refuses an UPDATE (migration 0003). An annulment is a new, reasoned record
+a database trigger refuses an UPDATE (and on PostgreSQL a DELETE too; SQLite's test runs empty tables with
+DELETE, PostgreSQL's with TRUNCATE, which row triggers do not see) — see migration 0002. An annulment is a new, reasoned record
 plus a new ledger entry; the tally counts valid votes.
 """
 
@@ -150,7 +151,9 @@ class LedgerHead(models.Model):
 
 
 class VoteAnnulment(models.Model):
-    """A committee's reasoned decision that a vote does not count. The vote itself is left as it was."""
+    """A committee's reasoned decision that a vote does not count. The vote itself is left as it was; the
+    ledger gets an `annulment` entry pointing at the vote's entry (LedgerEntry kind=annulment, vote=this vote).
+    A vote is annulled at most once (one-to-one)."""
 
     season = models.ForeignKey(Season, verbose_name=_("сезон"), on_delete=models.PROTECT, related_name="+")
     vote = models.OneToOneField(Vote, verbose_name=_("голос"), on_delete=models.PROTECT,
@@ -160,7 +163,6 @@ class VoteAnnulment(models.Model):
     reason_code = models.CharField(_("код причины"), max_length=64)
     reason = models.TextField(_("причина"))
     created_at = models.DateTimeField(_("когда"))
-    ledger_sequence = models.PositiveBigIntegerField(_("позиция в реестре"))
 
     class Meta:
         verbose_name = _("аннулирование голоса")
