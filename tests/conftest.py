@@ -17,7 +17,14 @@ def _media_in_tmp(settings, tmp_path):
                     "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # A FileField resolves a callable storage once, at import: point the petition field at the tmp storage too.
+    from atomgrad.award.models import Application
+
+    petition_field = Application._meta.get_field("petition")
+    import_time_storage = petition_field.storage
+    petition_field.storage = storages["private"]
     yield
+    petition_field.storage = import_time_storage
     storages._storages.pop("private", None)
     storages._storages.pop("default", None)
 
