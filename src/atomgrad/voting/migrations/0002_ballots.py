@@ -23,7 +23,8 @@ def insert_only_triggers_create(apps, schema_editor):
     elif vendor == "postgresql":
         schema_editor.execute(
             "CREATE OR REPLACE FUNCTION voting_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION '% is insert-only', TG_TABLE_NAME; END $$"
+            "BEGIN RAISE EXCEPTION '% is insert-only', TG_TABLE_NAME; END $$",
+            params=None,  # no parameters: the '%' is PL/pgSQL's, not a placeholder
         )
         for table in INSERT_ONLY_TABLES:
             schema_editor.execute(

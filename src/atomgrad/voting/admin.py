@@ -1,0 +1,126 @@
+"""The vote in the organisers' admin: read-only views of votes, the ledger and annulments, and the one thing
+organisers do here — extend a city's voting window (through `voting_extend`, so it is checked and audited).
+
+Votes and ledger entries cannot be added, changed or deleted from the admin. No vote counts are listed per
+candidate here: live counts are for the public results when a season makes them public.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from atomgrad.cities.permissions import user_is_organiser
+from atomgrad.core.errors import ApplicationError
+from atomgrad.voting.models import LedgerEntry, Vote, VoteAnnulment, VotingExtension
+from atomgrad.voting.receipts import receipt_normalise
+from atomgrad.voting.services.ballots import voting_extend, voting_extension_validate
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Insert-only records: visible, never editable from the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Vote)
+class VoteAdmin(ReadOnlyAdmin):
+    list_display = ["receipt_display", "season", "city", "channel", "cast_at"]
+    list_filter = ["season", "channel"]
+    search_fields = ["receipt"]
+    show_full_result_count = False
+    list_select_related = ["season", "city"]
+    # Not the candidate: while counts are hidden, the admin is no place to tally them either.
+    fields = ["season", "city", "channel", "cast_at", "receipt"]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
+        """Find a vote by its receipt code as a person reads it (K7Q2-9XMA-D4, any case)."""
+        code = receipt_normalise(search_term)
+        if code is not None:
+            return queryset.filter(receipt=code), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("квитанция"), ordering="receipt")
+    def receipt_display(self, obj: Vote) -> str:
+        return obj.receipt_display
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "season", "kind", "created_at", "city_slug", "channel", "short_hash"]
+    list_filter = ["season", "kind"]
+    search_fields = ["entry_hash", "voter_pseudonym"]
+    show_full_result_count = False
+    exclude = ["candidate"]  # which candidate a vote was for is not an admin's lookup while counts are hidden
+
+    @admin.display(description=_("хеш записи"))
+    def short_hash(self, obj: LedgerEntry) -> str:
+        return f"{obj.entry_hash[:16]}…"
+
+
+@admin.register(VoteAnnulment)
+class VoteAnnulmentAdmin(ReadOnlyAdmin):
+    list_display = ["vote", "season", "reason_code", "actor", "created_at"]
+    list_filter = ["season", "reason_code"]
+
+
+class VotingExtensionForm(forms.ModelForm):
+    class Meta:
+        model = VotingExtension
+        fields = ["season", "city", "closes_at", "reason"]
+        help_texts = {
+            "closes_at": _("Московское время. Позже окончания голосования в сезоне и не позже объявления итогов."),
+            "reason": _("Причина попадает в журнал аудита."),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if all(data.get(name) for name in ("season", "city", "closes_at", "reason")):
+            try:
+                data["reason"] = voting_extension_validate(
+                    season=data["season"], city=data["city"], closes_at=data["closes_at"], reason=data["reason"]
+                )
+            except ApplicationError as error:
+                raise ValidationError(error.message(get_language())) from error
+        return data
+
+
+@admin.register(VotingExtension)
+class VotingExtensionAdmin(admin.ModelAdmin):
+    """Organisers extend a city's window here: «Добавить продление голосования». Extensions are never edited;
+    a correction is a new extension (the latest one is in force)."""
+
+    form = VotingExtensionForm
+    list_display = ["city", "season", "closes_at", "actor", "created_at", "reason"]
+    list_filter = ["season", "city"]
+    list_select_related = ["city", "season", "actor"]
+    autocomplete_fields = ["city"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and user_is_organiser(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: VotingExtension, form: Any, change: bool) -> None:
+        saved = voting_extend(actor=request.user, season=obj.season, city=obj.city, closes_at=obj.closes_at,
+                              reason=obj.reason)
+        obj.pk = saved.pk
+        obj.actor = saved.actor
+        obj.created_at = saved.created_at

@@ -1,0 +1,473 @@
+"""Casting votes, annulling them and extending a city's voting window: the writes of the vote.
+
+Every rule that protects the vote is held by the database, not by a check-then-write in Python, so it also
+holds under a burst of parallel requests, on SQLite and on PostgreSQL alike:
+
+- one vote per voter per candidate: the unique constraint on (voter, candidate);
+- at most K votes per voter per season: a conditional UPDATE of the voter's `votes_cast` counter
+  (`… WHERE votes_cast < K`), which also locks the voter's row until commit;
+- one unbroken chain per season: the season's `LedgerHead` row is locked (SELECT … FOR UPDATE) for each append,
+  and (season, sequence) and (season, prev_hash) are unique, so two appends can never claim the same place.
+
+The vote, the voter's counter, the candidate's tally and the ledger entry are written in one transaction: a
+crash leaves either all of them or none. Lock order in every transaction that touches the ledger: the vote's
+unique index entry (or the annulment's), the voter row, the candidate's tally row, the ledger head — the head
+last, so the lock every voter of a season queues for is held only for an insert and an update.
+
+On SQLite the connection runs transactions in IMMEDIATE mode (settings.py): the write lock is taken at BEGIN,
+so writers are serialised anyway; the same code is correct under PostgreSQL's row locks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+
+from atomgrad.award.models import Application, ApplicationStatus, Season
+from atomgrad.cities.models import City
+from atomgrad.cities.permissions import cities_for_user, user_is_organiser
+from atomgrad.core import timefmt
+from atomgrad.core.errors import ApplicationError
+from atomgrad.core.services import audit_record
+from atomgrad.voting import ledger
+from atomgrad.voting.models import (
+    CandidateTally,
+    Channel,
+    LedgerEntry,
+    LedgerHead,
+    SeasonVoter,
+    Vote,
+    VoteAnnulment,
+    VoterIdentity,
+    VotingExtension,
+)
+from atomgrad.voting.receipts import receipt_generate
+
+# 50-bit receipts collide rarely but not never in a season of millions of votes: draw again a few times.
+RECEIPT_ATTEMPTS = 4
+REASON_MAX_LENGTH = 2000
+
+
+# --- pseudonyms ---------------------------------------------------------------------------------------------
+
+
+def pseudonym_key(*, season_year: int) -> bytes:
+    """The season's pseudonym key, derived from the server secret: pseudonyms of one person in two seasons
+    cannot be linked by anyone who does not hold PHONE_HASH_KEY."""
+    return hmac.new(
+        settings.PHONE_HASH_KEY.encode(), f"atomgrad/ledger-pseudonym/{season_year}".encode(), hashlib.sha256
+    ).digest()
+
+
+def voter_pseudonym(*, season_year: int, phone_hash: str) -> str:
+    """The name a voter has in a season's ledger: HMAC-SHA256(season key, the identity's phone hash), hex."""
+    return hmac.new(pseudonym_key(season_year=season_year), phone_hash.encode(), hashlib.sha256).hexdigest()
+
+
+# --- messages -----------------------------------------------------------------------------------------------
+
+
+def _votes_ru(number: int) -> str:
+    if number % 10 == 1 and number % 100 != 11:
+        return f"{number} голос"
+    if 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
+        return f"{number} голоса"
+    return f"{number} голосов"
+
+
+def _votes_en(number: int) -> str:
+    return f"{number} vote" if number == 1 else f"{number} votes"
+
+
+def _moment(value: dt.datetime, language: str) -> str:
+    with translation.override(language):
+        return timefmt.format_datetime(value)
+
+
+# --- the window ---------------------------------------------------------------------------------------------
+
+
+def voting_closes_at(*, season: Season, city_id: int) -> dt.datetime:
+    """When voting closes in a city: the season's close, or later if organisers extended the city's window
+    (the latest extension is in force). One query, the latest extension's close time."""
+    extended = (
+        VotingExtension.objects.filter(season_id=season.pk, city_id=city_id)
+        .order_by("-created_at", "-id")
+        .values_list("closes_at", flat=True)
+        .first()
+    )
+    return max(season.voting_close_at, extended) if extended else season.voting_close_at
+
+
+def voting_window_check(*, season: Season, city: City, now: dt.datetime | None = None) -> None:
+    """Raise `voting_not_open` or `voting_closed` unless voting is open in the city at `now`.
+
+    Extensions only ever move a city's close later than the season's, so the extension is looked up only once
+    the season's own window has closed: a vote inside the window costs no query here.
+    """
+    now = now or timezone.now()
+    if now < season.voting_open_at:
+        raise ApplicationError(
+            "voting_not_open",
+            f"Голосование ещё не началось: оно откроется {_moment(season.voting_open_at, 'ru')}.",
+            f"Voting has not started yet: it opens on {_moment(season.voting_open_at, 'en')}.",
+            status=403,
+            details={"opens_at": season.voting_open_at.isoformat()},
+        )
+    if now >= season.voting_close_at:
+        closes_at = voting_closes_at(season=season, city_id=city.pk)
+        if now >= closes_at:
+            raise ApplicationError(
+                "voting_closed",
+                f"Голосование в городе {city.name_ru} завершилось {_moment(closes_at, 'ru')}.",
+                f"Voting in {city.name_en} closed on {_moment(closes_at, 'en')}.",
+                status=403,
+                details={"closed_at": closes_at.isoformat(), "city": city.slug},
+            )
+
+
+# --- refusals -----------------------------------------------------------------------------------------------
+
+
+def not_published_error() -> ApplicationError:
+    return ApplicationError(
+        "candidate_not_published",
+        "За этого соискателя нельзя голосовать: его нет среди опубликованных соискателей этого голосования.",
+        "You cannot vote for this candidate: they are not among the published candidates of this vote.",
+        status=422,
+    )
+
+
+def already_voted_error(candidate: Application) -> ApplicationError:
+    return ApplicationError(
+        "already_voted",
+        "Вы уже проголосовали за этого соискателя. За одного человека можно проголосовать только один раз.",
+        "You have already voted for this candidate. You can vote for a person only once.",
+        status=409,
+        details={"candidate": candidate.pk},
+    )
+
+
+def limit_reached_error(limit: int) -> ApplicationError:
+    return ApplicationError(
+        "limit_reached",
+        f"Вы уже отдали все голоса: в этом сезоне у каждого жителя {_votes_ru(limit)} — "
+        f"за {limit} разных соискателей.",
+        f"You have used all your votes: every resident has {_votes_en(limit)} this season, "
+        f"for {limit} different candidates.",
+        status=403,
+        details={"limit": limit},
+    )
+
+
+def wrong_city_error(voter_city: City, candidate_city: City) -> ApplicationError:
+    return ApplicationError(
+        "wrong_city",
+        f"Голосовать можно только за соискателей своего города. Вы голосуете в городе {voter_city.name_ru}, "
+        f"а этот соискатель — из города {candidate_city.name_ru}.",
+        f"You can vote only for candidates of your own city. You vote in {voter_city.name_en}; this candidate "
+        f"is from {candidate_city.name_en}.",
+        status=403,
+        details={"voter_city": voter_city.slug, "candidate_city": candidate_city.slug},
+    )
+
+
+def vote_precheck(*, voter: SeasonVoter, candidate: Application, now: dt.datetime | None = None) -> None:
+    """The rules that need no lock: the candidate is published in the voter's season, voting is open in the
+    candidate's city, and the city is the voter's own when the season says so. Raises ApplicationError.
+
+    Used by `vote_cast` and by the confirmation page (so a refusal shows before the person confirms). The
+    rules that need the database — already voted, the cap — are decided only inside `vote_cast`.
+    """
+    season = voter.season
+    if candidate.status != ApplicationStatus.ACCEPTED or candidate.season_id != voter.season_id:
+        raise not_published_error()
+    voting_window_check(season=season, city=candidate.city, now=now)
+    if season.own_city_only and candidate.city_id != voter.city_id:
+        raise wrong_city_error(voter.city, candidate.city)
+
+
+# --- the ledger ---------------------------------------------------------------------------------------------
+
+
+def _ledger_append(*, season: Season, fields: dict[str, Any], vote: Vote) -> LedgerEntry:
+    """Append one entry to the season's chain. Precondition: called inside the transaction that makes the
+    change it records, after every other lock of that transaction (this takes the head lock, which all
+    writers of the season queue for; the caller should commit right after)."""
+    head = LedgerHead.objects.select_for_update().filter(season_id=season.pk).first()
+    if head is None:
+        # The first entry of a season: create the head race-free (ON CONFLICT DO NOTHING), then lock it.
+        LedgerHead.objects.bulk_create([LedgerHead(season_id=season.pk)], ignore_conflicts=True)
+        head = LedgerHead.objects.select_for_update().get(season_id=season.pk)
+    created_at = timezone.now()
+    if head.updated_at is not None and created_at < head.updated_at:
+        created_at = head.updated_at  # entry times never go backwards along the chain, even if the clock does
+    entry = {
+        **fields,
+        "season": season.year,
+        "sequence": head.last_sequence + 1,
+        "created_at": ledger.timestamp_format(created_at),
+        "prev_hash": head.last_hash,
+    }
+    digest = ledger.entry_hash(entry)
+    row = LedgerEntry.objects.create(
+        season_id=season.pk,
+        sequence=entry["sequence"],
+        kind=entry["kind"],
+        created_at=created_at,
+        voter_pseudonym=entry["voter"],
+        candidate_id=entry["candidate"],
+        city_slug=entry["city"],
+        channel=entry["channel"],
+        vote=vote,
+        target_sequence=entry["target_sequence"],
+        reason_code=entry["reason_code"],
+        reason=entry["reason"],
+        prev_hash=entry["prev_hash"],
+        entry_hash=digest,
+    )
+    LedgerHead.objects.filter(season_id=season.pk).update(
+        last_sequence=entry["sequence"], last_hash=digest, updated_at=created_at
+    )
+    return row
+
+
+def _tally_add(*, season_id: int, candidate_id: int, delta: int) -> None:
+    """Move a candidate's live count by `delta` (in the caller's transaction; locks the tally row)."""
+    tallies = CandidateTally.objects.filter(candidate_id=candidate_id)
+    if tallies.update(votes=F("votes") + delta):
+        return
+    CandidateTally.objects.bulk_create(
+        [CandidateTally(season_id=season_id, candidate_id=candidate_id, votes=0)], ignore_conflicts=True
+    )
+    tallies.update(votes=F("votes") + delta)
+
+
+def _voter_take_vote(*, voter: SeasonVoter, limit: int) -> tuple[int, str] | None:
+    """Count one more vote for the voter unless they are at the limit: one conditional UPDATE, which also
+    locks the voter's row until commit. Returns (votes cast now, the identity's phone hash) or None at the
+    limit. RETURNING (PostgreSQL; SQLite 3.35+) saves a query for each: the count and the pseudonym's input."""
+    quote = connection.ops.quote_name
+    voter_table = quote(SeasonVoter._meta.db_table)
+    identity_table = quote(VoterIdentity._meta.db_table)
+    votes_cast = quote(SeasonVoter._meta.get_field("votes_cast").column)
+    voter_pk = quote(SeasonVoter._meta.pk.column)
+    identity_fk = quote(SeasonVoter._meta.get_field("identity").column)
+    identity_pk = quote(VoterIdentity._meta.pk.column)
+    phone_hash = quote(VoterIdentity._meta.get_field("phone_hash").column)
+    sql = (
+        f"UPDATE {voter_table} SET {votes_cast} = {votes_cast} + 1 "  # noqa: S608 - identifiers from _meta
+        f"WHERE {voter_pk} = %s AND {votes_cast} < %s "
+        f"RETURNING {votes_cast}, (SELECT {phone_hash} FROM {identity_table} "
+        f"WHERE {identity_table}.{identity_pk} = {voter_table}.{identity_fk})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [voter.pk, limit])
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+# --- casting ------------------------------------------------------------------------------------------------
+
+
+def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str) -> Vote:
+    """Cast the voter's vote for the candidate, or raise ApplicationError saying why not.
+
+    Refusals (code, HTTP status): candidate_not_published 422, voting_not_open 403, voting_closed 403,
+    wrong_city 403, already_voted 409, limit_reached 403 (details: limit).
+
+    Pass `voter` with `season` and `city` loaded (as `voting.auth` does) and `candidate` with `city`. Returns
+    the new Vote, with the appended LedgerEntry as `vote.ledger_entry`; `voter.votes_cast` is updated to the
+    count after this vote. Precondition: none — the function takes its own locks, in the order the module
+    docstring gives, and commits (or joins the caller's transaction as a savepoint).
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    vote_precheck(voter=voter, candidate=candidate)
+    season = voter.season
+    limit = season.votes_per_voter
+    for attempt in range(RECEIPT_ATTEMPTS):
+        receipt = receipt_generate()
+        try:
+            with transaction.atomic():
+                return _vote_write(voter=voter, candidate=candidate, channel=channel, receipt=receipt,
+                                   season=season, limit=limit)
+        except IntegrityError:
+            if Vote.objects.filter(voter_id=voter.pk, candidate_id=candidate.pk).exists():
+                raise already_voted_error(candidate) from None
+            if attempt + 1 < RECEIPT_ATTEMPTS and Vote.objects.filter(receipt=receipt).exists():
+                continue  # a receipt collision: draw another code
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _vote_write(
+    *, voter: SeasonVoter, candidate: Application, channel: str, receipt: str, season: Season, limit: int
+) -> Vote:
+    """The writes of one vote, in lock order. Precondition: inside `transaction.atomic()`."""
+    # 1. The vote row: a second vote for the same candidate stops here (unique constraint → IntegrityError;
+    #    under PostgreSQL a parallel duplicate waits for the first to commit, then fails).
+    vote = Vote.objects.create(
+        season_id=season.pk, voter=voter, candidate=candidate, city_id=candidate.city_id, channel=channel,
+        cast_at=timezone.now(), receipt=receipt,
+    )
+    # 2. The cap: the voter's counter goes up only while below K (this locks the voter's row).
+    taken = _voter_take_vote(voter=voter, limit=limit)
+    if taken is None:
+        raise limit_reached_error(limit)  # rolls the vote row back
+    votes_cast, identity_phone_hash = taken
+    # 3. The live count.
+    _tally_add(season_id=season.pk, candidate_id=candidate.pk, delta=1)
+    # 4. The ledger, last.
+    vote.ledger_entry = _ledger_append(  # type: ignore[attr-defined]
+        season=season,
+        vote=vote,
+        fields={
+            "kind": ledger.KIND_VOTE,
+            "voter": voter_pseudonym(season_year=season.year, phone_hash=identity_phone_hash),
+            "candidate": candidate.pk,
+            "city": candidate.city.slug,
+            "channel": channel,
+            "target_sequence": None,
+            "reason_code": None,
+            "reason": None,
+        },
+    )
+    voter.votes_cast = votes_cast
+    return vote
+
+
+# --- annulment ----------------------------------------------------------------------------------------------
+
+
+def vote_annul(
+    *, actor: AbstractBaseUser | AnonymousUser, vote: Vote, reason: str, reason_code: str = "committee_decision"
+) -> VoteAnnulment:
+    """Annul a vote: a reasoned, attributed record, an `annulment` ledger entry pointing at the vote's entry,
+    the candidate's live count down by one, an audit log entry — all in one transaction. The vote row stays
+    as it was. Only organisers or the committee of the vote's city may do it; a vote is annulled once.
+
+    (The committee's review queue that calls this belongs to the results workflow.)
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "reason_required", "Укажите причину аннулирования голоса.", "Give the reason for annulling the vote.",
+            status=422,
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ApplicationError(
+            "reason_too_long",
+            f"Причина слишком длинная: не больше {REASON_MAX_LENGTH} символов.",
+            f"The reason is too long: at most {REASON_MAX_LENGTH} characters.",
+            status=422,
+        )
+    if not cities_for_user(actor).filter(pk=vote.city_id).exists():
+        raise ApplicationError(
+            "forbidden_city",
+            "Аннулировать голоса может только оргкомитет города, где голос подан, или организаторы премии.",
+            "Only the committee of the vote's city or the award's organisers can annul a vote.",
+            status=403,
+        )
+    vote_entry = LedgerEntry.objects.get(vote=vote, kind=ledger.KIND_VOTE)
+    season = Season.objects.get(pk=vote.season_id)
+    try:
+        with transaction.atomic():
+            annulment = VoteAnnulment.objects.create(
+                season_id=vote.season_id, vote=vote, actor=actor, reason_code=reason_code, reason=reason,
+                created_at=timezone.now(),
+            )
+            audit_record(actor=actor, action="vote_annulled", obj=vote, city=vote.city, reason=reason,
+                         details={"reason_code": reason_code, "receipt": vote.receipt})
+            _tally_add(season_id=vote.season_id, candidate_id=vote.candidate_id, delta=-1)
+            _ledger_append(
+                season=season,
+                vote=vote,
+                fields={
+                    "kind": ledger.KIND_ANNULMENT,
+                    "voter": vote_entry.voter_pseudonym,
+                    "candidate": vote_entry.candidate_id,
+                    "city": vote_entry.city_slug,
+                    "channel": None,
+                    "target_sequence": vote_entry.sequence,
+                    "reason_code": reason_code,
+                    "reason": reason,
+                },
+            )
+    except IntegrityError:
+        if VoteAnnulment.objects.filter(vote=vote).exists():
+            raise ApplicationError(
+                "already_annulled", "Этот голос уже аннулирован.", "This vote has already been annulled.",
+                status=409,
+            ) from None
+        raise
+    return annulment
+
+
+# --- extensions ---------------------------------------------------------------------------------------------
+
+
+def voting_extension_validate(*, season: Season, city: City, closes_at: dt.datetime, reason: str) -> str:
+    """Check an extension before it is made; returns the cleaned reason. Raises ApplicationError."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "reason_required", "Укажите причину продления голосования.",
+            "Give the reason for extending the vote.", status=422,
+        )
+    if timezone.is_naive(closes_at):
+        raise ValueError("closes_at must be timezone-aware")
+    if closes_at <= season.voting_close_at:
+        raise ApplicationError(
+            "extension_not_later",
+            f"Новое время окончания должно быть позже окончания голосования в сезоне "
+            f"({_moment(season.voting_close_at, 'ru')}).",
+            f"The new closing time must be later than the season's ({_moment(season.voting_close_at, 'en')}).",
+            status=422,
+        )
+    if closes_at > season.results_at:
+        raise ApplicationError(
+            "extension_after_results",
+            f"Голосование должно закончиться до объявления итогов ({_moment(season.results_at, 'ru')}).",
+            f"Voting must close before the results are announced ({_moment(season.results_at, 'en')}).",
+            status=422,
+        )
+    if season.cities.exists() and not season.cities.filter(pk=city.pk).exists():
+        raise ApplicationError(
+            "city_not_in_season",
+            f"Город {city.name_ru} не участвует в сезоне {season.year}.",
+            f"{city.name_en} does not take part in the {season.year} season.",
+            status=422,
+        )
+    return reason
+
+
+def voting_extend(
+    *, actor: AbstractBaseUser | AnonymousUser, season: Season, city: City, closes_at: dt.datetime, reason: str
+) -> VotingExtension:
+    """Organisers extend one city's voting window to `closes_at`, with a reason; audited. The latest extension
+    of a city is in force (a later one may also bring an extended close back, never before the season's)."""
+    if not user_is_organiser(actor):
+        raise ApplicationError(
+            "forbidden", "Продлевать голосование могут только организаторы премии.",
+            "Only the award's organisers can extend the vote.", status=403,
+        )
+    reason = voting_extension_validate(season=season, city=city, closes_at=closes_at, reason=reason)
+    with transaction.atomic():
+        previous = voting_closes_at(season=season, city_id=city.pk)
+        extension = VotingExtension.objects.create(
+            season=season, city=city, closes_at=closes_at, reason=reason, actor=actor
+        )
+        audit_record(
+            actor=actor, action="voting_extended", obj=extension, city=city, reason=reason,
+            details={"season": season.year, "closes_at": closes_at.isoformat(), "previous": previous.isoformat()},
+        )
+    return extension
