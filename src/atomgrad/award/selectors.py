@@ -1,11 +1,21 @@
 """Reads of the award. Public readers get candidates only through these functions, which never load
-private fields (phone, e-mail, date of birth, petition, consent record)."""
+private fields (phone, e-mail, date of birth, petition, consent record, nominator, moderation comments).
+
+Nothing here reads or orders by votes: while a season hides its counts, the public order of candidates is
+alphabetical (full name, then id) everywhere.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
 
 from atomgrad.award.models import Application, ApplicationStatus, Season, Sphere
+from atomgrad.award.phases import PHASE_RULES, PHASE_STARTS, Phase
 from atomgrad.cities.models import City
 
 # The only fields of an application that may leave the building.
@@ -13,6 +23,16 @@ PUBLIC_CANDIDATE_FIELDS = (
     "id", "season_id", "city_id", "sphere_id", "full_name", "workplace", "position", "story", "photo",
     "published_at",
 )
+_PUBLIC_RELATED_FIELDS = (
+    "city__slug", "city__name_ru", "city__name_en", "city__region_ru", "city__region_en", "city__is_closed",
+    "sphere__slug", "sphere__name_ru", "sphere__name_en",
+)
+
+# A search query is cut to this many characters and words: enough for a full name, too little to be a load.
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_WORDS = 5
+
+# --- seasons ----------------------------------------------------------------------------------------------
 
 
 def season_current() -> Season | None:
@@ -20,39 +40,180 @@ def season_current() -> Season | None:
     return Season.objects.prefetch_related("cities").order_by("-year").first()
 
 
+def season_list() -> QuerySet[Season]:
+    return Season.objects.prefetch_related("cities").order_by("-year")
+
+
+def season_get(*, year: int) -> Season | None:
+    return Season.objects.prefetch_related("cities").filter(year=year).first()
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One phase of a season as the public reads it. `display` says how to print the dates:
+    "range" (from–to), "until" (only the end matters) or "at" (a single moment)."""
+
+    phase: Phase
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    state: str  # "past" | "current" | "future"
+    display: str
+
+
+_TIMELINE_DISPLAY = {
+    Phase.APPLICATIONS: "range",
+    Phase.MODERATION: "range",
+    Phase.VOTING: "range",
+    Phase.VERIFICATION: "until",
+    Phase.RESULTS: "at",
+    Phase.CEREMONY: "at",
+}
+
+
+def season_timeline(*, season: Season, now: dt.datetime | None = None) -> list[TimelineStep]:
+    """The season's phases in order with their dates and whether each is past, current or still ahead."""
+    now = now or timezone.now()
+    current = season.phase_at(now)
+    order = [phase for phase, _field in PHASE_STARTS]
+    current_index = order.index(current) if current in order else -1
+    steps = []
+    for index, (phase, field) in enumerate(PHASE_STARTS):
+        ends_at = getattr(season, PHASE_STARTS[index + 1][1]) if index + 1 < len(PHASE_STARTS) else None
+        state = "current" if index == current_index else ("past" if index < current_index else "future")
+        steps.append(TimelineStep(
+            phase=phase, title=str(PHASE_RULES[phase].title), starts_at=getattr(season, field), ends_at=ends_at,
+            state=state, display=_TIMELINE_DISPLAY[phase],
+        ))
+    return steps
+
+
+@dataclass(frozen=True)
+class SeasonStats:
+    city_count: int
+    candidate_count: int
+
+
+def season_public_stats(*, season: Season) -> SeasonStats:
+    """Counts that are always public: participating cities and published candidates (never votes)."""
+    return SeasonStats(
+        city_count=season.cities.count(),
+        candidate_count=Application.objects.filter(season=season, status=ApplicationStatus.ACCEPTED).count(),
+    )
+
+
+# --- spheres ----------------------------------------------------------------------------------------------
+
+
 def sphere_list(*, active_only: bool = True) -> QuerySet[Sphere]:
     spheres = Sphere.objects.order_by("order", "name_ru")
     return spheres.filter(is_active=True) if active_only else spheres
 
 
+def sphere_list_with_counts(*, season: Season, city: City | None = None) -> QuerySet[Sphere]:
+    """Spheres with `candidate_count`: published candidates of the season (and city) in each. Inactive spheres
+    are listed only while they still have candidates, so every published candidate can be found by sphere."""
+    accepted = Q(applications__season=season, applications__status=ApplicationStatus.ACCEPTED)
+    if city is not None:
+        accepted &= Q(applications__city=city)
+    return (
+        Sphere.objects.annotate(candidate_count=Count("applications", filter=accepted))
+        .filter(Q(is_active=True) | Q(candidate_count__gt=0))
+        .order_by("order", "name_ru")
+    )
+
+
+# --- cities -----------------------------------------------------------------------------------------------
+
+
+def city_list_for_season(*, season: Season | None, query: str = "") -> QuerySet[City]:
+    """Cities with `candidate_count` (published candidates of the season) and `participates` (in the season).
+
+    With a season, only its participating cities; without one (nothing announced yet), all cities.
+    """
+    cities = City.objects.order_by("name_ru")
+    if season is None:
+        cities = cities.annotate(candidate_count=Value(0, output_field=IntegerField()))
+    else:
+        cities = cities.filter(seasons=season).annotate(
+            candidate_count=Count(
+                "applications", distinct=True,
+                filter=Q(applications__season=season, applications__status=ApplicationStatus.ACCEPTED),
+            )
+        )
+    return _filter_words(cities, query, ("name_ru", "name_en", "region_ru", "region_en"))
+
+
+def city_list_with_participation(*, season: Season | None) -> QuerySet[City]:
+    """All cities, each with `participates` (in the season) and `candidate_count` (its published candidates)."""
+    cities = City.objects.order_by("name_ru")
+    if season is None:
+        return cities.annotate(
+            candidate_count=Value(0, output_field=IntegerField()),
+            participates=Value(False, output_field=BooleanField()),
+        )
+    membership = Season.cities.through.objects.filter(season=season, city=OuterRef("pk"))
+    return cities.annotate(
+        participates=Exists(membership),
+        candidate_count=Count(
+            "applications", filter=Q(applications__season=season, applications__status=ApplicationStatus.ACCEPTED)
+        ),
+    )
+
+
+def city_get_with_participation(*, slug: str, season: Season | None) -> City | None:
+    return city_list_with_participation(season=season).filter(slug=slug).first()
+
+
+# --- candidates -------------------------------------------------------------------------------------------
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search query, trimmed to the limits above."""
+    return (query or "")[:SEARCH_MAX_LENGTH].split()[:SEARCH_MAX_WORDS]
+
+
+def _word_regex(word: str) -> str:
+    """A case-insensitive pattern for one typed word. Russian writers often type «е» for «ё», so both match
+    either. A regex (not icontains) because SQLite's LIKE folds only ASCII letters: «анна» must find «Анна»."""
+    escaped = re.escape(word.lower().replace("ё", "е"))
+    return escaped.replace("е", "[её]")
+
+
+def _filter_words(queryset: QuerySet, query: str, fields: tuple[str, ...]) -> QuerySet:
+    """Every word must occur in at least one of the fields."""
+    for word in search_words(query):
+        pattern = _word_regex(word)
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"{field}__iregex": pattern})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
 def candidate_list_published(
     *, season: Season, city: City | None = None, sphere: Sphere | None = None, query: str = ""
 ) -> QuerySet[Application]:
+    """Published (accepted) candidates of a season in alphabetical order; `query` matches name, workplace
+    and position."""
     candidates = (
         Application.objects.filter(season=season, status=ApplicationStatus.ACCEPTED)
         .select_related("city", "sphere")
-        .only(*PUBLIC_CANDIDATE_FIELDS, "city__slug", "city__name_ru", "city__name_en",
-              "sphere__slug", "sphere__name_ru", "sphere__name_en")
+        .only(*PUBLIC_CANDIDATE_FIELDS, *_PUBLIC_RELATED_FIELDS)
         .order_by("full_name", "id")
     )
     if city is not None:
         candidates = candidates.filter(city=city)
     if sphere is not None:
         candidates = candidates.filter(sphere=sphere)
-    if query.strip():
-        words = query.split()
-        for word in words[:5]:
-            candidates = candidates.filter(
-                Q(full_name__icontains=word) | Q(workplace__icontains=word) | Q(position__icontains=word)
-            )
-    return candidates
+    return _filter_words(candidates, query, ("full_name", "workplace", "position"))
 
 
 def candidate_get_published(*, candidate_id: int) -> Application | None:
+    """A published candidate of any season; None for an application that is not (or not yet) public."""
     return (
         Application.objects.filter(pk=candidate_id, status=ApplicationStatus.ACCEPTED)
         .select_related("city", "sphere", "season")
-        .only(*PUBLIC_CANDIDATE_FIELDS, "city__slug", "city__name_ru", "city__name_en",
-              "sphere__slug", "sphere__name_ru", "sphere__name_en", "season__year", "season__title")
+        .only(*PUBLIC_CANDIDATE_FIELDS, *_PUBLIC_RELATED_FIELDS, "season__year", "season__title")
         .first()
     )

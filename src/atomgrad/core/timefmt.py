@@ -36,3 +36,20 @@ def format_datetime(value: dt.datetime) -> str:
     local = to_moscow(value)
     suffix = "MSK" if (get_language() or "ru").startswith("en") else "МСК"
     return f"{format_date(local)}, {local:%H:%M} ({suffix})"
+
+
+def plural(number: int, forms: str) -> str:
+    """The word form that goes with a number. Three comma-separated forms follow Russian rules
+    («год,года,лет»: 1 год, 3 года, 5 лет, 21 год, 11 лет); two follow English ones («year,years»), so a
+    translated form list picks the right rule by itself."""
+    variants = [form.strip() for form in forms.split(",")]
+    number = abs(int(number))
+    if len(variants) == 3:
+        if number % 10 == 1 and number % 100 != 11:
+            return variants[0]
+        if 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
+            return variants[1]
+        return variants[2]
+    if len(variants) == 2:
+        return variants[0] if number == 1 else variants[1]
+    return variants[0]

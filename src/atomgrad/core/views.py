@@ -1,12 +1,39 @@
+"""The home and rules pages: both read the current season (phase from its dates, settings) through selectors."""
+
+from __future__ import annotations
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from atomgrad.award.selectors import season_current, sphere_list
+from atomgrad.award import selectors
+from atomgrad.award.models import NominationKind
+from atomgrad.award.phases import Phase
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"season": season_current()})
+    season = selectors.season_current()
+    context: dict[str, object] = {"season": season}
+    if season is not None:
+        phase = season.phase
+        context.update({
+            "phase": phase,
+            "phase_rules": season.phase_rules,
+            "timeline": selectors.season_timeline(season=season),
+            "stats": selectors.season_public_stats(season=season),
+            "cities": selectors.city_list_for_season(season=season),
+            "results_phase": phase in (Phase.RESULTS, Phase.CEREMONY),
+        })
+    return render(request, "core/home.html", context)
 
 
+@require_GET
 def rules(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/rules.html", {"season": season_current(), "spheres": sphere_list()})
+    season = selectors.season_current()
+    return render(request, "core/rules.html", {
+        "season": season,
+        "timeline": selectors.season_timeline(season=season) if season else [],
+        "spheres": selectors.sphere_list(),
+        "nominators": [kind for kind in NominationKind if kind != NominationKind.SELF],
+    })

@@ -15,6 +15,12 @@ def ru_datetime(value):  # type: ignore[no-untyped-def]
     return timefmt.format_datetime(value) if value else ""
 
 
+@register.filter
+def plural(value, forms):  # type: ignore[no-untyped-def]
+    """`{{ n }} {{ n|plural:_("год,года,лет") }}`: the word form for the number (see timefmt.plural)."""
+    return timefmt.plural(value, str(forms))
+
+
 @register.simple_tag(takes_context=True)
 def url_replace(context, **kwargs):  # type: ignore[no-untyped-def]
     """The current query string with some parameters replaced (for pagination links keeping filters)."""
