@@ -1,17 +1,29 @@
 """The voter's log-in over the API: request a code, verify it (with city and consent), get a bearer token.
 
-`VoterBearer` is the reusable ninja auth class for endpoints that need a verified voter
-(`Authorization: Bearer <token>`): it resolves the token to the `SeasonVoter`, or answers 401.
+    POST /api/v1/auth/code    {"phone": "+7 900 123-45-67"}                          → 202 {"status": "sent", ...}
+    POST /api/v1/auth/verify  {"phone", "code", "city": "<slug>", "consent": true}   → 200 {"token": "...", ...}
+
+Refusals are `{code, message: {ru, en}, details}` (see `voting.services.identity` for the codes). Nothing
+the API answers contains the phone number. `VoterBearer` is the reusable ninja auth class for endpoints that
+need a verified voter (`Authorization: Bearer <token>`): it resolves the token to the `SeasonVoter`
+(`request.auth`), or the endpoint answers 401.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest
-from ninja import Router
+from django.utils import timezone
+from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from atomgrad.voting.auth import token_authenticate
-from atomgrad.voting.models import SeasonVoter
+from atomgrad.award.schemas import ErrorOut
+from atomgrad.award.selectors import season_current
+from atomgrad.core.timefmt import to_moscow
+from atomgrad.voting.auth import TOKEN_LIFETIME, request_client_ip, token_authenticate, token_expiry, token_issue
+from atomgrad.voting.models import Channel, SeasonVoter
+from atomgrad.voting.services.identity import CODE_LIFETIME, otp_limits, otp_request, voter_verify_and_register
 
 
 class VoterBearer(HttpBearer):
@@ -27,3 +39,85 @@ class VoterBearer(HttpBearer):
 
 
 router = Router(tags=["auth"])
+
+
+class CodeIn(Schema):
+    phone: str = Field(
+        "", max_length=40, description="Номер мобильного телефона (+7 …, 8 …) / Mobile phone number",
+        examples=["+7 900 123-45-67"],
+    )
+
+
+class CodeSentOut(Schema):
+    status: str = Field(description="`sent`: код отправлен в SMS / the code has been sent by SMS")
+    expires_in_seconds: int = Field(description="Сколько секунд действует код / How long the code is valid")
+    resend_after_seconds: int = Field(description="Когда можно запросить новый код / When a new code may be asked")
+
+
+class VerifyIn(Schema):
+    phone: str = Field("", max_length=40, description="Тот же номер, что в /auth/code / The same number")
+    code: str = Field("", max_length=20, description="Код из SMS, 6 цифр / The 6-digit code from the SMS")
+    city: str = Field(
+        "", max_length=64, description="Код (slug) города проживания / The slug of the city you live in",
+        examples=["zheleznogorsk"],
+    )
+    consent: bool = Field(
+        False, description="Согласие на обработку персональных данных (обязательно) / Consent (required)"
+    )
+
+
+class TokenOut(Schema):
+    token: str = Field(description="Для заголовка `Authorization: Bearer <token>` / For the Authorization header")
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    expires_at: dt.datetime
+    season: int = Field(description="Год сезона / The season's year")
+    city: str = Field(description="Город голосования (slug) / The city the voter votes in")
+    votes_cast: int
+    votes_per_voter: int
+
+
+@router.post(
+    "/auth/code",
+    response={202: CodeSentOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
+    summary="Отправить код в SMS / Send a one-time code by SMS",
+    description=(
+        "Шлёт 6-значный код на номер (действует 5 минут). Лимиты: не чаще раза в минуту и не больше 5 кодов в час "
+        "на номер, 20 кодов в час с одного адреса (`too_many_codes`, 429). / Sends a 6-digit code valid for 5 "
+        "minutes; limited per number and per client address (`too_many_codes`, 429)."
+    ),
+)
+def auth_code(request: HttpRequest, payload: CodeIn) -> tuple[int, CodeSentOut]:
+    otp_request(phone_raw=payload.phone, client_ip=request_client_ip(request))
+    return 202, CodeSentOut(
+        status="sent",
+        expires_in_seconds=int(CODE_LIFETIME.total_seconds()),
+        resend_after_seconds=int(otp_limits().resend_interval.total_seconds()),
+    )
+
+
+@router.post(
+    "/auth/verify",
+    response={200: TokenOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
+    summary="Проверить код и получить токен / Verify the code and get a token",
+    description=(
+        "Проверяет код, записывает город проживания и согласие в текущем сезоне и выдаёт токен для "
+        "`Authorization: Bearer`. Коды отказов: `invalid_phone`, `invalid_code`, `code_expired`, "
+        "`too_many_attempts`, `locked_out`, `unknown_city`, `consent_required`, `city_fixed`, `voting_not_open`. "
+        "/ Checks the code, records the city and consent in the current season and issues a bearer token."
+    ),
+)
+def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
+    season = season_current()
+    voter = voter_verify_and_register(
+        season=season, phone_raw=payload.phone, code=payload.code, city_slug=payload.city,
+        consent=payload.consent, channel=Channel.API, client_ip=request_client_ip(request),
+    )
+    token = token_issue(voter=voter)
+    return TokenOut(
+        token=token,
+        expires_at=to_moscow(token_expiry(token) or timezone.now() + TOKEN_LIFETIME),
+        season=voter.season.year,
+        city=voter.city.slug,
+        votes_cast=voter.votes_cast,
+        votes_per_voter=voter.season.votes_per_voter,
+    )

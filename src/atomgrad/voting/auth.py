@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -42,6 +43,11 @@ def token_authenticate(raw: str) -> SeasonVoter | None:
     return token.voter if token else None
 
 
+def token_expiry(raw: str) -> dt.datetime | None:
+    """When the token stops working (None for an unknown token)."""
+    return VoterToken.objects.filter(token_hash=_token_digest(raw)).values_list("expires_at", flat=True).first()
+
+
 def session_login(request: HttpRequest, *, voter: SeasonVoter) -> None:
     request.session.cycle_key()  # a fresh session id at the moment of verification (no fixation)
     request.session[SESSION_KEY] = voter.pk
@@ -59,3 +65,15 @@ def session_voter(request: HttpRequest, *, season: Season | None = None) -> Seas
     if season is not None:
         voters = voters.filter(season=season)
     return voters.first()
+
+
+def request_client_ip(request: HttpRequest) -> str | None:
+    """The client's address for rate limits. `X-Forwarded-For` is believed only behind a trusted proxy
+    (`BEHIND_PROXY=1`), and then only its last entry: the one our proxy appended (earlier entries are whatever
+    the client sent)."""
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR") or None

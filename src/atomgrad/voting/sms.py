@@ -45,7 +45,9 @@ class SmsDeliveryError(Exception):
 
 
 def phone_mask(e164: str) -> str:
-    """'+79001234567' → '+7*******67': enough to tell two test numbers apart, not enough to call anyone."""
+    """'+79001234567' → '+7 *** ***-**-67': enough to recognise one's own number, not enough to call anyone."""
+    if e164.startswith("+7") and len(e164) == 12:
+        return f"+7 *** ***-**-{e164[-2:]}"
     if len(e164) <= 4:
         return "*" * len(e164)
     return e164[:2] + "*" * (len(e164) - 4) + e164[-2:]
