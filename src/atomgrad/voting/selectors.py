@@ -43,7 +43,7 @@ def voter_vote_list(*, voter: SeasonVoter) -> QuerySet[Vote]:
               "candidate__sphere__slug", "candidate__sphere__name_ru", "candidate__sphere__name_en")
         .annotate(
             position=Subquery(vote_entries.values("sequence")[:1]),
-            annulled=Exists(VoteAnnulment.objects.filter(vote=OuterRef("pk"))),
+            annulled=Exists(VoteAnnulment.objects.filter(vote=OuterRef("pk"), reversal__isnull=True)),
         )
         .order_by("-cast_at", "-id")
     )

@@ -2,6 +2,7 @@
 `ballots` holds what was cast (votes, the ledger, receipts)."""
 
 from atomgrad.voting.models.ballots import (  # noqa: F401
+    AnnulmentReversal,
     CandidateTally,
     LedgerEntry,
     LedgerHead,

@@ -2,8 +2,8 @@
 
 Votes and ledger entries are insert-only: nothing in the code updates or deletes them, the admin cannot, and
 a database trigger refuses an UPDATE (and on PostgreSQL a DELETE too; SQLite's test runs empty tables with
-DELETE, PostgreSQL's with TRUNCATE, which row triggers do not see) — see migration 0002. An annulment is a new, reasoned record
-plus a new ledger entry; the tally counts valid votes.
+DELETE, PostgreSQL's with TRUNCATE, which row triggers do not see) — see migration 0002. An annulment is a new,
+reasoned record plus a new ledger entry; the tally counts valid votes.
 """
 
 from __future__ import annotations
@@ -174,6 +174,31 @@ class VoteAnnulment(models.Model):
 
     def __str__(self) -> str:
         return f"annulment of vote {self.vote_id}"
+
+
+class AnnulmentReversal(models.Model):
+    """A reasoned, attributed decision that an annulment was wrong: the vote counts again. The annulment row is
+    left as it was; the ledger gets an `annulment_reversal` entry pointing at the annulment's entry. An
+    annulment is reversed at most once (one-to-one), and a reversal is final: the vote cannot be annulled again
+    (`VoteAnnulment` is one per vote). Written by `voting.services.annulment.annulment_reverse`."""
+
+    season = models.ForeignKey(Season, verbose_name=_("сезон"), on_delete=models.PROTECT, related_name="+")
+    annulment = models.OneToOneField(VoteAnnulment, verbose_name=_("аннулирование"), on_delete=models.PROTECT,
+                                     related_name="reversal")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто"), on_delete=models.PROTECT,
+                              related_name="+")
+    reason_code = models.CharField(_("код причины"), max_length=64)
+    reason = models.TextField(_("причина"))
+    created_at = models.DateTimeField(_("когда"))
+
+    class Meta:
+        verbose_name = _("отмена аннулирования")
+        verbose_name_plural = _("отмены аннулирований")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="annulment_reversal_has_reason")]
+
+    def __str__(self) -> str:
+        return f"reversal of annulment {self.annulment_id}"
 
 
 class VotingExtension(models.Model):
