@@ -161,7 +161,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     consent_document = factory.SubFactory(ConsentDocumentFactory)
     consent_given_at = factory.LazyFunction(timezone.now)
     consent_ip = "127.0.0.1"
-    person_key = factory.Sequence(lambda n: f"person-{n:058d}")
+    person_key = factory.Sequence(lambda n: f"person-{n:057d}")  # 64 characters, the column size
     edit_token = factory.Sequence(lambda n: f"token-{n:058d}")
     status = ApplicationStatus.SUBMITTED
     published_at = factory.LazyAttribute(
