@@ -1,13 +1,196 @@
+"""Applying for the award on the web: the form, the «what happens next» page and the secret edit link.
+
+Thin adapters: the form checks formats and files, `award.services.applications` checks eligibility and
+stores; a refusal from the service is shown on the field it concerns.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from atomgrad.award.forms import ApplicationForm
+from atomgrad.award.models import Application, ApplicationStatus, ConsentKind, Season
+from atomgrad.award.selectors import season_current
+from atomgrad.award.services.applications import (
+    application_get_by_token,
+    application_resubmit,
+    application_submit,
+    applications_close_day,
+)
+from atomgrad.award.services.reference import consent_current
+from atomgrad.core.errors import ApplicationError
+
+DONE_SESSION_KEY = "atomgrad_application_submitted_id"
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or, behind a trusted proxy (TRUST_X_FORWARDED_FOR), the address
+    that proxy saw, i.e. the last entry of X-Forwarded-For (earlier entries are whatever the client sent)."""
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        candidates = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if candidates:
+            try:
+                return str(ipaddress.ip_address(candidates[-1]))
+            except ValueError:
+                pass
+    remote = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(remote))
+    except ValueError:
+        return "0.0.0.0"  # noqa: S104 - an unknown address, recorded as such (never bound to)
+
+
+def _service_arguments(form: ApplicationForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "city": data["city"],
+        "sphere": data["sphere"],
+        "full_name": data["full_name"],
+        "birth_date": data["birth_date"],
+        "workplace": data["workplace"],
+        "position": data["position"],
+        "story": data["story"],
+        "phone": data["phone"],
+        "email": data["email"],
+        "nomination_kind": data["nomination_kind"],
+        "nominator_name": data.get("nominator_name", ""),
+        "candidate_consent": bool(data.get("candidate_consent")),
+        "petition": data.get("petition"),
+        "consent_given": bool(data.get("consent")),
+        "consent_document": form.consent_document,
+    }
+
+
+def _show_refusal(form: ApplicationForm, error: ApplicationError) -> None:
+    """Put the service's refusal on the field it concerns (or above the form)."""
+    field = error.details.get("field")
+    message = error.message(get_language())
+    form.add_error(field if field in form.fields else None, message)
+
+
+def _closed(request: HttpRequest, season: Season | None, *, status: int = 200, notice: str = "") -> HttpResponse:
+    return render(request, "award/apply/closed.html", {"season": season, "notice": notice}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    season = season_current()
+    if season is None or not season.phase_rules.accepts_applications:
+        return _closed(request, season)
+    try:
+        consent_document = consent_current(kind=ConsentKind.APPLICATION)
+    except ApplicationError as error:
+        return _closed(request, season, status=error.status, notice=error.message(get_language()))
+
+    if request.method == "POST":
+        form = ApplicationForm(request.POST, request.FILES, season=season, consent_document=consent_document)
+        if form.is_valid():
+            try:
+                application = application_submit(
+                    season=season, photo=form.cleaned_data["photo"], consent_ip=client_ip(request),
+                    **_service_arguments(form),
+                )
+            except ApplicationError as error:
+                _show_refusal(form, error)
+            else:
+                request.session[DONE_SESSION_KEY] = application.pk
+                return redirect("award:apply_done")
+    else:
+        form = ApplicationForm(season=season, consent_document=consent_document)
+    return render(request, "award/apply/form.html", {
+        "season": season,
+        "form": form,
+        "consent_document": consent_document,
+        "close_day": applications_close_day(season),
+    })
 
 
+@require_http_methods(["GET"])
 def apply_done(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    application_id = request.session.get(DONE_SESSION_KEY)
+    application = None
+    if application_id is not None:
+        application = Application.objects.select_related("season", "city").filter(pk=application_id).first()
+    season = application.season if application is not None else season_current()
+    return render(request, "award/apply/done.html", {
+        "application": application,
+        "season": season,
+        "masked_email": _mask_email(application.email) if application is not None else "",
+    })
 
 
+def _mask_email(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}" if local else email
+
+
+def _edit_initial(application: Application) -> dict[str, Any]:
+    return {
+        "nomination_kind": application.nomination_kind,
+        "full_name": application.full_name,
+        "birth_date": application.birth_date,
+        "city": application.city_id,
+        "workplace": application.workplace,
+        "position": application.position,
+        "sphere": application.sphere_id,
+        "story": application.story,
+        "phone": application.phone,
+        "email": application.email,
+        "nominator_name": application.nominator_name,
+        "candidate_consent": application.candidate_consent and application.nomination_kind != "self",
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
-    raise Http404
+    application = application_get_by_token(token=token)
+    if application is None:
+        raise Http404
+    season = application.season
+    can_fix = application.status == ApplicationStatus.RETURNED and season.phase_rules.moderation_open
+    context: dict[str, Any] = {"application": application, "season": season,
+                               "masked_email": _mask_email(application.email)}
+    if not can_fix:
+        response = render(request, "award/apply/status.html", context)
+    else:
+        try:
+            consent_document = consent_current(kind=ConsentKind.APPLICATION)
+        except ApplicationError as error:
+            return _closed(request, season, status=error.status, notice=error.message(get_language()))
+        if request.method == "POST":
+            form = ApplicationForm(request.POST, request.FILES, season=season, consent_document=consent_document,
+                                   application=application)
+            if form.is_valid():
+                try:
+                    application_resubmit(
+                        application=application, photo=form.cleaned_data.get("photo"),
+                        consent_ip=client_ip(request), **_service_arguments(form),
+                    )
+                except ApplicationError as error:
+                    _show_refusal(form, error)
+                else:
+                    messages.success(request, _("Исправленная заявка отправлена оргкомитету. Мы написали вам "
+                                                "об этом на электронную почту."))
+                    return redirect("award:apply_edit", token=token)
+        else:
+            form = ApplicationForm(season=season, consent_document=consent_document, application=application,
+                                   initial=_edit_initial(application))
+        context.update({"form": form, "consent_document": consent_document,
+                        "close_day": applications_close_day(season)})
+        response = render(request, "award/apply/edit.html", context)
+    # The secret link must not leak to other sites, nor the page be indexed.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
