@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 
 from atomgrad.core.errors import ApplicationError
 
@@ -19,6 +20,22 @@ api = NinjaAPI(
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> JsonResponse:
     return JsonResponse(exc.as_json(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> JsonResponse:
+    """401 in the one error shape (an endpoint with `auth=VoterBearer()` and no valid bearer token)."""
+    refusal = ApplicationError(
+        "not_authenticated",
+        "Нужен действующий токен: получите его через POST /api/v1/auth/verify и передайте в заголовке "
+        "Authorization: Bearer <токен>.",
+        "A valid token is needed: get one from POST /api/v1/auth/verify and send it as "
+        "Authorization: Bearer <token>.",
+        status=401,
+    )
+    response = JsonResponse(refusal.as_json(), status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def _register_routers() -> None:

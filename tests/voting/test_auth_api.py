@@ -193,3 +193,14 @@ def test_voter_bearer_resolves_the_token_to_the_season_voter(client, voting_seas
     assert client.get("/probe/me", HTTP_AUTHORIZATION=f"Basic {token}").status_code == 401
     VoterToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert client.get("/probe/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_missing_or_bad_token_is_a_401_in_the_one_error_shape(client, voting_season):
+    """On the real API (GET /api/v1/votes needs a voter): the refusal has a code and both languages."""
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer not-a-token"}):
+        response = client.get("/api/v1/votes", **headers)
+        body = assert_refusal(response, 401, "not_authenticated")
+        assert "Bearer" in body["message"]["en"] and response["WWW-Authenticate"] == "Bearer"
+    voter = SeasonVoterFactory(season=voting_season, city=voting_season.cities.get(slug="sarov"))
+    response = client.get("/api/v1/votes", HTTP_AUTHORIZATION=f"Bearer {token_issue(voter=voter)}")
+    assert response.status_code == 200

@@ -428,10 +428,9 @@ def voter_register(
     city, document = _registration_check(season=season, city_slug=city_slug, consent=consent)
     with transaction.atomic():
         now = timezone.now()
-        voter = (
-            SeasonVoter.objects.select_for_update().select_related("city")
-            .filter(season=season, identity=identity).first()
-        )
+        # No join in the locking query: on PostgreSQL a row re-checked after waiting for a lock is joined
+        # with the old version of the other table's row, so a city changed meanwhile would hide the voter.
+        voter = SeasonVoter.objects.select_for_update().filter(season=season, identity=identity).first()
         if voter is None:
             try:
                 with transaction.atomic():
@@ -440,9 +439,7 @@ def voter_register(
                         consent_given_at=now, registered_via=channel,
                     )
             except IntegrityError:  # registered by a parallel request a moment ago
-                voter = SeasonVoter.objects.select_for_update().select_related("city").get(
-                    season=season, identity=identity
-                )
+                voter = SeasonVoter.objects.select_for_update().get(season=season, identity=identity)
         if voter.city_id != city.pk and voter.votes_cast > 0:
             raise ApplicationError(
                 "city_fixed",
