@@ -36,21 +36,17 @@ class SeasonAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """The phase dates must follow each other (the database refuses them otherwise, less politely)."""
         data = super().clean()
-        previous_field = None
-        for field in SEASON_DATE_FIELDS:
-            value = data.get(field)
-            if value is None:
-                return data
-            if previous_field is not None:
-                previous = data[previous_field]
-                strictly = field in ("applications_close_at", "voting_close_at")
-                if value < previous or (strictly and value == previous):
-                    self.add_error(
-                        field,
-                        _("Дата должна быть позже, чем «%(previous)s».")
-                        % {"previous": Season._meta.get_field(previous_field).verbose_name},
-                    )
-            previous_field = field
+        dates = {field: data.get(field) for field in SEASON_DATE_FIELDS}
+        if any(value is None for value in dates.values()):
+            return data  # a missing or malformed date has its own message already
+        for previous_field, field in zip(SEASON_DATE_FIELDS, SEASON_DATE_FIELDS[1:], strict=False):
+            strictly = field in ("applications_close_at", "voting_close_at")
+            if dates[field] < dates[previous_field] or (strictly and dates[field] == dates[previous_field]):
+                self.add_error(
+                    field,
+                    _("Дата должна быть позже, чем «%(previous)s».")
+                    % {"previous": Season._meta.get_field(previous_field).verbose_name},
+                )
         return data
 
 
