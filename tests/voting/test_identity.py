@@ -524,3 +524,18 @@ def test_parallel_registrations_of_one_person_make_one_voter(voting_season):
     ).pk)
     assert {outcome(result) for result in results} == {"ok"}
     assert len(set(results)) == 1 and SeasonVoter.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_purge_command(sms_file, clock, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    request_code(capture=django_capture_on_commit_callbacks)
+    clock.advance(hours=30)
+    out = StringIO()
+    call_command("otp_purge", stdout=out)
+    assert "кодов 1" in out.getvalue() and not OneTimeCode.objects.exists()
+    with pytest.raises(CommandError):
+        call_command("otp_purge", "--older-than-hours", "0")
