@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from atomgrad.award import selectors
 from atomgrad.award.models import NominationKind
 from atomgrad.award.phases import Phase
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     season = selectors.season_current()
     context: dict[str, object] = {"season": season}
@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", context)
 
 
-@require_GET
+@require_safe
 def rules(request: HttpRequest) -> HttpResponse:
     season = selectors.season_current()
     return render(request, "core/rules.html", {

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from atomgrad.award import selectors
 from atomgrad.award.models import Sphere
@@ -43,7 +43,7 @@ class CandidateFilterForm(forms.Form):
         return (data.get("q") or "").strip(), self.spheres.get(data.get("sphere") or "")
 
 
-@require_GET
+@require_safe
 def city_list(request: HttpRequest) -> HttpResponse:
     season = selectors.season_current()
     form = CitySearchForm(request.GET or None)
@@ -55,7 +55,7 @@ def city_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     season = selectors.season_current()
     city = selectors.city_get_with_participation(slug=slug, season=season)
@@ -74,7 +74,7 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate = selectors.candidate_get_published(candidate_id=candidate_id)
     if candidate is None:
