@@ -363,3 +363,11 @@ def test_a_stored_application_records_consent_normalises_contacts_and_is_audited
     entry = AuditLogEntry.objects.get(action="application.submitted")
     assert entry.object_id == str(application.pk)
     assert entry.details["consent_version"] == "test-1"
+
+
+def test_the_consent_address_must_be_an_ip_address():
+    season = open_season()
+    error = refusal(**service_arguments(season, consent_ip="not-an-address"))
+    assert error.code == "consent_ip_invalid"
+    assert_nothing_saved()
+    assert application_submit(**service_arguments(season, consent_ip="2001:db8::1")).consent_ip == "2001:db8::1"

@@ -20,6 +20,7 @@ field is at fault, `details["field"]`. A refused submission leaves nothing behin
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import re
 import unicodedata
@@ -383,6 +384,14 @@ def _check_consent(*, consent_given: bool, consent_document: ConsentDocument | N
     return current
 
 
+def _checked_ip(address: str) -> str:
+    try:
+        return str(ipaddress.ip_address((address or "").strip()))
+    except ValueError as exc:
+        raise _refuse("consent_ip_invalid", "Не удалось определить адрес, с которого дано согласие.",
+                      "The address the consent was given from is not a valid IP address.", status=400) from exc
+
+
 # --- files ----------------------------------------------------------------------------------------------
 
 
@@ -462,9 +471,11 @@ def application_submit(
 
     `consent_document` is the consent text the person was shown (None: the current one); if a newer version
     was published in between, the person is asked to confirm again. The applicant gets an e-mail with the
-    secret edit link once the transaction commits.
+    secret edit link once the transaction commits. Files are checked and re-encoded before the transaction
+    starts, so the write lock (SQLite takes it at BEGIN) is held only for the duplicate check and the inserts.
     """
     _check_window(season, resubmission=False)
+    consent_ip = _checked_ip(consent_ip)
     data = _clean(
         full_name=full_name, birth_date=birth_date, workplace=workplace, position=position, story=story,
         phone=phone, email=email, nomination_kind=nomination_kind, nominator_name=nominator_name,
@@ -562,6 +573,7 @@ def application_resubmit(
     """
     season = application.season
     _check_window(season, resubmission=True)
+    consent_ip = _checked_ip(consent_ip)
     data = _clean(
         full_name=full_name, birth_date=birth_date, workplace=workplace, position=position, story=story,
         phone=phone, email=email, nomination_kind=nomination_kind, nominator_name=nominator_name,
