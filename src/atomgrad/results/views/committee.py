@@ -1,0 +1,537 @@
+"""The results workspace of committees and organisers: the review (selections, annulment, reversal,
+decisions), the protocol (draft, sign, scan), publication, ceremony documents and the organisers' exports.
+
+Thin adapters over `results.services`. Every page needs a log-in; a city the person may not act on is a 404
+(`access_city`), and every service checks the same again.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import File
+from django.core.files.storage import storages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _t
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from atomgrad.award.models import Season
+from atomgrad.cities.models import City
+from atomgrad.cities.permissions import access_city, cities_for_user, user_is_organiser
+from atomgrad.core.errors import ApplicationError
+from atomgrad.results.forms import (
+    AnnulForm,
+    DisqualifyForm,
+    ReasonForm,
+    ReverseForm,
+    ScanForm,
+    SelectionForm,
+    SignForm,
+    TieForm,
+)
+from atomgrad.results.models import CityDecision, CityProtocol
+from atomgrad.results.permissions import city_is_frozen, user_is_committee_member
+from atomgrad.results.selectors import (
+    STATUS_ANNULLED,
+    annulment_list,
+    audit_entries,
+    decision_list,
+    protocol_latest,
+    publication_get,
+    season_city_statuses,
+    season_get,
+    vote_selection,
+)
+from atomgrad.results.services.annulment import annulments_reverse, votes_annul
+from atomgrad.results.services.decisions import (
+    candidate_disqualify,
+    city_declare_void,
+    decision_withdraw,
+    tie_decide,
+)
+from atomgrad.results.services.documents import documents_build
+from atomgrad.results.services.exports import audit_csv
+from atomgrad.results.services.protocol import protocol_attach_scan, protocol_generate, protocol_sign
+from atomgrad.results.services.publication import publication_publish_city, publication_publish_season
+from atomgrad.results.services.tally import city_tally, reason_label
+from atomgrad.voting.services.ballots import voting_closes_at
+
+VOTES_PAGE_SIZE = 50
+DOCUMENTS_STORAGE_PATH = "documents/{year}/ceremony-documents-{year}.zip"
+
+
+def _season_or_404(year: int) -> Season:
+    season = season_get(year=year)
+    if season is None:
+        raise Http404
+    return season
+
+
+def _error_message(request: HttpRequest, error: ApplicationError) -> None:
+    if error.status == 404:
+        raise Http404 from error
+    messages.error(request, error.message(get_language()))
+
+
+def _workspace_url(season: Season, city: City, *, query: str = "") -> str:
+    url = reverse("results:review", args=[season.year, city.slug])
+    return f"{url}?{query}" if query else url
+
+
+def _candidate_choices(tally: Any) -> list[tuple[int, str]]:
+    return sorted(((line.id, line.full_name) for line in tally.candidates), key=lambda item: item[1])
+
+
+# --- the index ----------------------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The cities the person may act on, each with where its result stands; organisers also see the season's
+    publication, documents and exports."""
+    cities = list(cities_for_user(request.user).order_by("name_ru"))
+    if not cities:
+        return render(request, "award/committee/no_access.html", status=403)
+    seasons = list(Season.objects.order_by("-year"))
+    year = request.GET.get("season", "")
+    season = next((item for item in seasons if str(item.year) == year), seasons[0] if seasons else None)
+    if year and (season is None or str(season.year) != year):
+        raise Http404
+    context: dict[str, Any] = {"season": season, "seasons": seasons, "is_organiser": user_is_organiser(request.user)}
+    if season is not None:
+        statuses = season_city_statuses(season=season)
+        allowed = {city.pk for city in cities}
+        context["statuses"] = [status for status in statuses if status.city.pk in allowed]
+        context["documents_ready"] = storages["private"].exists(DOCUMENTS_STORAGE_PATH.format(year=season.year))
+    return render(request, "results/committee/index.html", context)
+
+
+# --- the review workspace -----------------------------------------------------------------------------------
+
+
+def _review_response(request: HttpRequest, season: Season, city: City, *, annul_form: AnnulForm | None = None,
+                     reverse_form: ReverseForm | None = None, status: int = 200) -> HttpResponse:
+    tally = city_tally(season=season, city=city)
+    filters = SelectionForm(request.GET or None, candidates=_candidate_choices(tally))
+    selection = filters.selection()
+    votes = vote_selection(season=season, city=city, selection=selection)
+    page = Paginator(votes, VOTES_PAGE_SIZE).get_page(request.GET.get("page"))
+    found = page.paginator.count
+    frozen = city_is_frozen(season=season, city=city)
+    closes_at = voting_closes_at(season=season, city_id=city.pk)
+    review_open = not frozen and timezone.now() >= closes_at
+    annulled_view = selection.status == STATUS_ANNULLED
+    page_vote_ids = [vote.pk for vote in page.object_list]
+    annulments_on_page = {
+        annulment.vote_id: annulment
+        for annulment in annulment_list(season=season, city=city, in_force_only=True).filter(vote_id__in=page_vote_ids)
+    }
+    for vote in page.object_list:
+        vote.annulment_in_force = annulments_on_page.get(vote.pk)  # type: ignore[attr-defined]
+    candidates = _candidate_choices(tally)
+    return render(request, "results/committee/review.html", {
+        "season": season, "city": city, "tally": tally, "filters": filters, "page_obj": page, "found": found,
+        "query": request.GET.urlencode(), "review_open": review_open, "frozen": frozen, "closes_at": closes_at,
+        "annulled_view": annulled_view,
+        "annul_form": annul_form or AnnulForm(initial={"expected_count": found, "scope": "checked"}),
+        "reverse_form": reverse_form or ReverseForm(initial={"expected_count": found, "scope": "checked"}),
+        "annulments": annulment_list(season=season, city=city)[:200],
+        "decisions": decision_list(season=season, city=city),
+        "disqualify_form": DisqualifyForm(candidates=candidates),
+        "void_form": ReasonForm(),
+        "tie_form": TieForm(),
+        "reasons": [(reason_label(code), count) for code, count in tally.annulled_by_reason.items()],
+        "names": {line.id: line.full_name for line in tally.candidates},
+        "is_organiser": user_is_organiser(request.user),
+        "protocol": protocol_latest(season=season, city=city),
+        "publication": publication_get(season=season, city=city),
+    })
+
+
+@require_GET
+@never_cache
+@login_required
+def review(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    return _review_response(request, _season_or_404(year), city)
+
+
+@require_POST
+@never_cache
+@login_required
+def annul(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    tally = city_tally(season=season, city=city)
+    filters = SelectionForm(request.GET or None, candidates=_candidate_choices(tally))
+    form = AnnulForm(request.POST)
+    form.fields["vote_ids"].choices = [(value, value) for value in request.POST.getlist("vote_ids")]
+    if not form.is_valid():
+        messages.error(request, _t("Голоса не аннулированы: исправьте ошибки в форме."))
+        return _review_response(request, season, city, annul_form=form, status=422)
+    data = form.cleaned_data
+    try:
+        if data["scope"] == AnnulForm.SCOPE_SELECTION:
+            annulments = votes_annul(actor=request.user, season=season, city=city, selection=filters.selection(),
+                                     reason_code=data["reason_code"], reason=data["reason"],
+                                     expected_count=data["expected_count"])
+        else:
+            ids = data["vote_ids"]
+            if not ids:
+                form.add_error("vote_ids", _t("Отметьте в списке голоса, которые нужно аннулировать."))
+                messages.error(request, _t("Голоса не аннулированы: не отмечено ни одного голоса."))
+                return _review_response(request, season, city, annul_form=form, status=422)
+            annulments = votes_annul(actor=request.user, season=season, city=city, vote_ids=ids,
+                                     reason_code=data["reason_code"], reason=data["reason"])
+    except ApplicationError as error:
+        _error_message(request, error)
+        return _review_response(request, season, city, annul_form=form, status=error.status)
+    messages.success(request, _t("Аннулировано голосов: %(count)s. Записи добавлены в реестр.")
+                     % {"count": len(annulments)})
+    return redirect(_workspace_url(season, city, query=request.GET.urlencode()))
+
+
+@require_POST
+@never_cache
+@login_required
+def reverse_annulments(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    tally = city_tally(season=season, city=city)
+    filters = SelectionForm(request.GET or None, candidates=_candidate_choices(tally))
+    form = ReverseForm(request.POST)
+    form.fields["annulment_ids"].choices = [(value, value) for value in request.POST.getlist("annulment_ids")]
+    if not form.is_valid():
+        messages.error(request, _t("Аннулирование не отменено: исправьте ошибки в форме."))
+        return _review_response(request, season, city, reverse_form=form, status=422)
+    data = form.cleaned_data
+    try:
+        if data["scope"] == ReverseForm.SCOPE_SELECTION:
+            reversals = annulments_reverse(actor=request.user, season=season, city=city,
+                                           selection=filters.selection(), reason_code=data["reason_code"],
+                                           reason=data["reason"], expected_count=data["expected_count"])
+        else:
+            ids = data["annulment_ids"]
+            if not ids:
+                messages.error(request, _t("Аннулирование не отменено: не отмечено ни одного голоса."))
+                return _review_response(request, season, city, reverse_form=form, status=422)
+            reversals = annulments_reverse(actor=request.user, season=season, city=city, annulment_ids=ids,
+                                           reason_code=data["reason_code"], reason=data["reason"])
+    except ApplicationError as error:
+        _error_message(request, error)
+        return _review_response(request, season, city, reverse_form=form, status=error.status)
+    messages.success(request, _t("Отменено аннулирований: %(count)s. Голоса снова учитываются.")
+                     % {"count": len(reversals)})
+    return redirect(_workspace_url(season, city, query=request.GET.urlencode()))
+
+
+@require_POST
+@never_cache
+@login_required
+def disqualify(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    tally = city_tally(season=season, city=city)
+    form = DisqualifyForm(request.POST, candidates=_candidate_choices(tally))
+    if not form.is_valid():
+        messages.error(request, _t("Соискатель не снят: выберите соискателя и укажите основание."))
+        return redirect(_workspace_url(season, city) + "#decisions")
+    candidate = next((c for c in season.applications.filter(pk=form.cleaned_data["candidate"], city=city)), None)
+    if candidate is None:
+        raise Http404
+    try:
+        candidate_disqualify(actor=request.user, season=season, city=city, candidate=candidate,
+                             reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Соискатель «%(name)s» снят с голосования.") % {"name": candidate.full_name})
+    return redirect(_workspace_url(season, city) + "#decisions")
+
+
+@require_POST
+@never_cache
+@login_required
+def declare_void(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _t("Решение не принято: укажите основание."))
+        return redirect(_workspace_url(season, city) + "#decisions")
+    try:
+        city_declare_void(actor=request.user, season=season, city=city, reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Голосование в городе признано недействительным."))
+    return redirect(_workspace_url(season, city) + "#decisions")
+
+
+@require_POST
+@never_cache
+@login_required
+def withdraw_decision(request: HttpRequest, year: int, slug: str, decision_id: int) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    decision = CityDecision.objects.filter(pk=decision_id, season=season, city=city).select_related(
+        "season", "city").first()
+    if decision is None:
+        raise Http404
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _t("Решение не отменено: укажите причину отмены."))
+        return redirect(_workspace_url(season, city) + "#decisions")
+    try:
+        decision_withdraw(actor=request.user, decision=decision, reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Решение отменено."))
+    return redirect(_workspace_url(season, city) + "#decisions")
+
+
+@require_POST
+@never_cache
+@login_required
+def decide_tie(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    form = TieForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _t("Решение не записано: выберите правило и поясните его применение."))
+        return redirect(_workspace_url(season, city) + "#tie")
+    tally = city_tally(season=season, city=city)
+    orders: dict[int, list[int]] = {}
+    try:
+        for tie in tally.tie_groups:
+            positions = []
+            for candidate_id in tie.candidates:
+                raw = request.POST.get(f"position-{candidate_id}", "").strip()
+                positions.append((int(raw), candidate_id))
+            orders[tie.votes] = [candidate_id for _, candidate_id in sorted(positions)]
+            if len({position for position, _ in positions}) != len(positions):
+                raise ValueError
+    except ValueError:
+        messages.error(request, _t("Решение не записано: у каждого соискателя должно быть своё место в порядке."))
+        return redirect(_workspace_url(season, city) + "#tie")
+    try:
+        tie_decide(actor=request.user, season=season, city=city, rule=form.cleaned_data["rule"],
+                   explanation=form.cleaned_data["explanation"], orders=orders)
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Решение о равенстве голосов записано. Сформируйте протокол заново."))
+    return redirect(_workspace_url(season, city) + "#tie")
+
+
+# --- the protocol -------------------------------------------------------------------------------------------
+
+
+def _protocol_or_404(season: Season, city: City, protocol_id: int) -> CityProtocol:
+    protocol = CityProtocol.objects.filter(pk=protocol_id, season=season, city=city).select_related(
+        "season", "city").first()
+    if protocol is None:
+        raise Http404
+    return protocol
+
+
+@require_GET
+@never_cache
+@login_required
+def protocol_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    protocol = protocol_latest(season=season, city=city)
+    tally = city_tally(season=season, city=city)
+    return render(request, "results/committee/protocol.html", {
+        "season": season, "city": city, "protocol": protocol, "tally": tally,
+        "publication": publication_get(season=season, city=city),
+        "history": CityProtocol.objects.filter(season=season, city=city).order_by("-version"),
+        "is_organiser": user_is_organiser(request.user),
+        "is_member": user_is_committee_member(request.user, city),
+        "sign_form": SignForm(), "scan_form": ScanForm(),
+        "frozen": city_is_frozen(season=season, city=city),
+        "reasons": [(reason_label(code), count) for code, count in tally.annulled_by_reason.items()],
+    })
+
+
+def _protocol_url(season: Season, city: City) -> str:
+    return reverse("results:protocol", args=[season.year, city.slug])
+
+
+@require_POST
+@never_cache
+@login_required
+def protocol_make(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    try:
+        protocol = protocol_generate(actor=request.user, season=season, city=city)
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Сформирован проект протокола № %(number)s.") % {"number": protocol.version})
+    return redirect(_protocol_url(season, city))
+
+
+@require_POST
+@never_cache
+@login_required
+def protocol_mark_signed(request: HttpRequest, year: int, slug: str, protocol_id: int) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    protocol = _protocol_or_404(season, city, protocol_id)
+    form = SignForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("confirm", []):
+            messages.error(request, error)
+        return redirect(_protocol_url(season, city))
+    try:
+        protocol_sign(actor=request.user, protocol=protocol, scan=form.cleaned_data.get("scan"))
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Протокол отмечен подписанным. Итоги города больше не меняются."))
+    return redirect(_protocol_url(season, city))
+
+
+@require_POST
+@never_cache
+@login_required
+def protocol_scan(request: HttpRequest, year: int, slug: str, protocol_id: int) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    protocol = _protocol_or_404(season, city, protocol_id)
+    form = ScanForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _t("Скан не загружен: выберите файл."))
+        return redirect(_protocol_url(season, city))
+    try:
+        protocol_attach_scan(actor=request.user, protocol=protocol, scan=form.cleaned_data["scan"])
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Скан подписанного протокола загружен."))
+    return redirect(_protocol_url(season, city))
+
+
+@require_GET
+@never_cache
+@login_required
+def protocol_download(request: HttpRequest, year: int, slug: str, protocol_id: int) -> FileResponse:
+    city = access_city(request.user, slug)
+    protocol = _protocol_or_404(_season_or_404(year), city, protocol_id)
+    return FileResponse(protocol.pdf.open("rb"), content_type="application/pdf",
+                        filename=f"protocol-{year}-{slug}-v{protocol.version}.pdf")
+
+
+@require_GET
+@never_cache
+@login_required
+def protocol_scan_download(request: HttpRequest, year: int, slug: str, protocol_id: int) -> FileResponse:
+    city = access_city(request.user, slug)
+    protocol = _protocol_or_404(_season_or_404(year), city, protocol_id)
+    if not protocol.signed_scan:
+        raise Http404
+    return FileResponse(protocol.signed_scan.open("rb"), as_attachment=True,
+                        filename=protocol.signed_scan.name.rsplit("/", 1)[-1])
+
+
+# --- publication (organisers) -------------------------------------------------------------------------------
+
+
+def _organiser_or_404(request: HttpRequest) -> None:
+    if not user_is_organiser(request.user):
+        raise Http404
+
+
+@require_POST
+@never_cache
+@login_required
+def publish_city(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    city = access_city(request.user, slug)
+    season = _season_or_404(year)
+    try:
+        publication_publish_city(actor=request.user, season=season, city=city)
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Итоги города %(city)s опубликованы.") % {"city": city.name})
+    return redirect(_protocol_url(season, city))
+
+
+@require_POST
+@never_cache
+@login_required
+def publish_season(request: HttpRequest, year: int) -> HttpResponse:
+    _organiser_or_404(request)
+    season = _season_or_404(year)
+    try:
+        publications = publication_publish_season(actor=request.user, season=season)
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Опубликованы итоги городов: %(count)s.") % {"count": len(publications)})
+    return redirect(reverse("results:committee_index") + f"?season={season.year}")
+
+
+@require_POST
+@never_cache
+@login_required
+def documents_make(request: HttpRequest, year: int) -> HttpResponse:
+    """Build the ceremony documents' ZIP into private storage (for a big season, use the `documents`
+    command: it shows progress)."""
+    _organiser_or_404(request)
+    season = _season_or_404(year)
+    storage = storages["private"]
+    path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
+    try:
+        with tempfile.TemporaryFile() as archive:
+            summary = documents_build(season=season, output=archive, actor=request.user)
+            archive.seek(0)
+            if storage.exists(path):
+                storage.delete(path)
+            storage.save(path, File(archive))
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, _t("Документы сформированы: дипломов %(diplomas)s, грамот %(grants)s.")
+                         % {"diplomas": summary.diplomas, "grants": summary.grants})
+    return redirect(reverse("results:committee_index") + f"?season={season.year}")
+
+
+@require_GET
+@never_cache
+@login_required
+def documents_download(request: HttpRequest, year: int) -> FileResponse:
+    _organiser_or_404(request)
+    season = _season_or_404(year)
+    storage = storages["private"]
+    path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
+    if not storage.exists(path):
+        raise Http404
+    return FileResponse(storage.open(path, "rb"), as_attachment=True, filename=f"ceremony-documents-{year}.zip")
+
+
+@require_GET
+@never_cache
+@login_required
+def audit_download(request: HttpRequest) -> StreamingHttpResponse:
+    """The whole audit log as CSV (organisers only: it names who decided)."""
+    _organiser_or_404(request)
+    response = StreamingHttpResponse(audit_csv(audit_entries().iterator(chunk_size=2000)),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response

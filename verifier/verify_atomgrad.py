@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""Public recount of the «Новые Созидатели» people's vote — needs nothing but Python 3.11+'s standard library.
+
+    python3 verify_atomgrad.py ledger-2026.jsonl results-2026.json
+
+Download both files from the season's results page (/results/<year>/). The program
+
+1. checks every link of the ledger's hash chain: each entry's `entry_hash` is the SHA-256 of its canonical
+   encoding (docs/ledger.md), its `sequence` is its line number, its `prev_hash` is the previous entry's hash;
+2. recomputes, for every city and candidate, the votes cast, the votes annulled (annulments minus reversed
+   annulments, per reason) and the valid votes, checking that each annulment points at an earlier vote of the
+   same voter, candidate and city that is not already annulled, and each reversal at an annulment in force;
+3. compares them with every published city in the results file, and checks that the ledger holds, at the
+   sequence the city's protocol names, exactly the head hash the protocol prints, and that no entry of the city
+   comes after it; and that the published places follow the valid votes.
+
+It exits 0 only when everything matches, and otherwise prints the first entry or count that disagrees and
+exits 1 (2 for a file it cannot read or a wrong command line).
+
+Memory does not grow with the number of votes: the ledger is read twice, line by line. The first pass keeps
+per-candidate counters and the annulments (an annulment names its vote only by sequence number, so the vote's
+fields can be compared only once the annulment is known: the second pass reads just those votes' lines). So
+memory grows with the number of annulments and candidates, not votes. `--count-voters` also checks the number
+of voters per city, which needs the set of voter pseudonyms (memory grows with the voters).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+GENESIS_HASH = "0" * 64
+KIND_VOTE = "vote"
+KIND_ANNULMENT = "annulment"
+KIND_REVERSAL = "annulment_reversal"
+KINDS = frozenset({KIND_VOTE, KIND_ANNULMENT, KIND_REVERSAL})
+ENTRY_FIELDS = ("candidate", "channel", "city", "created_at", "kind", "prev_hash", "reason", "reason_code",
+                "season", "sequence", "target_sequence", "voter")
+FIELD_SET = frozenset(ENTRY_FIELDS) | {"entry_hash"}
+INT_FIELDS = ("season", "sequence", "candidate")
+STR_FIELDS = ("kind", "created_at", "voter", "city", "prev_hash")
+NULLABLE_STR_FIELDS = ("channel", "reason_code", "reason")
+LAUREATE_PLACES = 3
+
+
+class Disagreement(Exception):
+    """The first thing that does not match; its message says what and where."""
+
+
+@dataclass
+class Count:
+    cast: int = 0
+    annulled: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> int:
+        return self.cast - self.annulled
+
+
+@dataclass
+class Annulment:
+    sequence: int
+    vote_sequence: int
+    voter: str
+    candidate: int
+    city: str
+    reason_code: str
+    reversed: bool = False
+
+
+@dataclass
+class Recount:
+    season: int | None = None
+    entries: int = 0
+    head_hash: str = GENESIS_HASH
+    counts: dict[str, dict[int, Count]] = field(default_factory=dict)  # city -> candidate -> count
+    last_sequence_of_city: dict[str, int] = field(default_factory=dict)
+    hashes_at: dict[int, str] = field(default_factory=dict)  # only at the sequences asked for
+    annulments: dict[int, Annulment] = field(default_factory=dict)  # annulment sequence -> annulment
+    annulled_votes: dict[int, int] = field(default_factory=dict)  # vote sequence -> annulment in force
+    voters: dict[str, set[str]] | None = None
+
+
+def open_text(path: str) -> IO[str]:
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="\n")
+    return open(path, encoding="utf-8", newline="\n")  # noqa: SIM115 - the caller closes it
+
+
+def entry_lines(path: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) for each non-empty line; line numbers start at 1."""
+    with open_text(path) as stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, line
+
+
+def canonical_hash(entry: dict[str, Any]) -> str:
+    body = {name: entry[name] for name in ENTRY_FIELDS}
+    data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def check_shape(entry: Any, where: str) -> None:
+    if not isinstance(entry, dict):
+        raise Disagreement(f"{where}: not a JSON object")
+    missing = [name for name in ENTRY_FIELDS if name not in entry]
+    if missing or "entry_hash" not in entry:
+        raise Disagreement(f"{where}: missing fields {', '.join(missing or ['entry_hash'])}")
+    for name in INT_FIELDS:
+        if type(entry[name]) is not int:
+            raise Disagreement(f"{where}: {name} must be an integer")
+    value = entry["target_sequence"]
+    if value is not None and type(value) is not int:
+        raise Disagreement(f"{where}: target_sequence must be an integer or null")
+    for name in STR_FIELDS:
+        if not isinstance(entry[name], str):
+            raise Disagreement(f"{where}: {name} must be a string")
+    for name in NULLABLE_STR_FIELDS:
+        if entry[name] is not None and not isinstance(entry[name], str):
+            raise Disagreement(f"{where}: {name} must be a string or null")
+    if entry["kind"] not in KINDS:
+        raise Disagreement(f"{where}: unknown kind {entry['kind']!r}")
+
+
+def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Recount:
+    """Chain, counters and annulments, in one streaming read."""
+    recount = Recount(voters={} if count_voters else None)
+    previous_hash = GENESIS_HASH
+    expected_sequence = 1
+    for line_number, line in entry_lines(path):
+        where = f"entry {expected_sequence} (line {line_number})"
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            raise Disagreement(f"{where}: not valid JSON") from None
+        check_shape(entry, where)
+        sequence = entry["sequence"]
+        if sequence != expected_sequence:
+            raise Disagreement(f"{where}: sequence is {sequence}, expected {expected_sequence} "
+                               "(an entry is missing, repeated or out of order)")
+        if entry["prev_hash"] != previous_hash:
+            raise Disagreement(f"{where}: prev_hash does not match the previous entry's hash "
+                               "(an entry is missing, changed or out of order)")
+        digest = canonical_hash(entry)
+        if entry["entry_hash"] != digest:
+            raise Disagreement(f"{where}: entry_hash does not match the entry's fields (the entry was changed)")
+        if recount.season is None:
+            recount.season = entry["season"]
+        elif entry["season"] != recount.season:
+            raise Disagreement(f"{where}: season {entry['season']} in a ledger of season {recount.season}")
+        if sequence in wanted_hashes:
+            recount.hashes_at[sequence] = digest
+        city = entry["city"]
+        candidate = entry["candidate"]
+        kind = entry["kind"]
+        count = recount.counts.setdefault(city, {}).setdefault(candidate, Count())
+        if kind == KIND_VOTE:
+            if entry["channel"] is None or entry["target_sequence"] is not None:
+                raise Disagreement(f"{where}: a vote must have a channel and no target")
+            count.cast += 1
+            if recount.voters is not None:
+                recount.voters.setdefault(city, set()).add(entry["voter"])
+        else:
+            target = entry["target_sequence"]
+            reason_code = entry["reason_code"]
+            if target is None or target >= sequence or not reason_code:
+                raise Disagreement(f"{where}: a {kind} must point at an earlier entry and give a reason code")
+            if kind == KIND_ANNULMENT:
+                if target in recount.annulled_votes:
+                    raise Disagreement(f"{where}: annuls vote {target}, which entry "
+                                       f"{recount.annulled_votes[target]} already annulled")
+                recount.annulments[sequence] = Annulment(sequence, target, entry["voter"], candidate, city,
+                                                         reason_code)
+                recount.annulled_votes[target] = sequence
+                count.annulled += 1
+                count.by_reason[reason_code] = count.by_reason.get(reason_code, 0) + 1
+            else:
+                annulment = recount.annulments.get(target)
+                if annulment is None or annulment.reversed or recount.annulled_votes.get(
+                        annulment.vote_sequence) != target:
+                    raise Disagreement(f"{where}: reverses entry {target}, which is not an annulment in force")
+                if (annulment.voter, annulment.candidate, annulment.city) != (entry["voter"], candidate, city):
+                    raise Disagreement(f"{where}: the reversal does not match the annulment {target} it reverses")
+                annulment.reversed = True
+                del recount.annulled_votes[annulment.vote_sequence]
+                count.annulled -= 1
+                count.by_reason[annulment.reason_code] -= 1
+        recount.last_sequence_of_city[city] = sequence
+        previous_hash = digest
+        expected_sequence += 1
+    recount.entries = expected_sequence - 1
+    recount.head_hash = previous_hash
+    return recount
+
+
+def second_pass(path: str, recount: Recount) -> None:
+    """Each annulled vote is a vote of the voter, candidate and city the annulment names. Only the lines of those
+    votes are parsed (line N holds sequence N: the first pass checked it)."""
+    wanted: dict[int, list[Annulment]] = {}
+    for annulment in recount.annulments.values():
+        wanted.setdefault(annulment.vote_sequence, []).append(annulment)
+    if not wanted:
+        return
+    sequence = 0
+    for _, line in entry_lines(path):
+        sequence += 1
+        annulments = wanted.get(sequence)
+        if annulments is None:
+            continue
+        vote = json.loads(line)
+        for annulment in annulments:
+            where = f"entry {annulment.sequence}"
+            if vote["kind"] != KIND_VOTE:
+                raise Disagreement(f"{where}: annuls entry {sequence}, which is not a vote")
+            if (vote["voter"], vote["candidate"], vote["city"]) != (annulment.voter, annulment.candidate,
+                                                                     annulment.city):
+                raise Disagreement(f"{where}: the annulment does not match the vote {sequence} it annuls "
+                                   "(voter, candidate or city differ)")
+
+
+def wanted_sequences(results: dict[str, Any]) -> set[int]:
+    wanted = set()
+    for city in results.get("cities", []):
+        protocol = city.get("protocol") or {}
+        if isinstance(protocol.get("ledger_sequence"), int):
+            wanted.add(protocol["ledger_sequence"])
+    return wanted
+
+
+def compare(recount: Recount, results: dict[str, Any], *, count_voters: bool) -> int:
+    """Compare the recount with each published city. Returns the number of cities checked."""
+    if results.get("season") != recount.season and recount.entries:
+        raise Disagreement(f"results: season {results.get('season')}, but the ledger is of season {recount.season}")
+    checked = 0
+    for city in results.get("cities", []):
+        slug = city["city_slug"]
+        where = f"results: city {slug}"
+        protocol = city.get("protocol") or {}
+        sequence = protocol.get("ledger_sequence")
+        head_hash = protocol.get("ledger_head_hash")
+        if not isinstance(sequence, int) or sequence > recount.entries:
+            raise Disagreement(f"{where}: the protocol counts {sequence} ledger entries, the ledger has "
+                               f"{recount.entries}")
+        if sequence and recount.hashes_at.get(sequence) != head_hash:
+            raise Disagreement(f"{where}: the protocol's head hash {head_hash} is not the hash of ledger entry "
+                               f"{sequence} ({recount.hashes_at.get(sequence)})")
+        if sequence == 0 and head_hash != GENESIS_HASH:
+            raise Disagreement(f"{where}: the protocol's head hash should be 64 zeros for an empty ledger")
+        last = recount.last_sequence_of_city.get(slug, 0)
+        if last > sequence:
+            raise Disagreement(f"{where}: ledger entry {last} of the city comes after its protocol "
+                               f"(which counted {sequence} entries)")
+        counts = recount.counts.get(slug, {})
+        listed = set()
+        for line in city["candidates"]:
+            candidate = line["id"]
+            listed.add(candidate)
+            count = counts.get(candidate, Count())
+            for name, computed in (("cast", count.cast), ("annulled", count.annulled), ("valid", count.valid)):
+                if line[name] != computed:
+                    raise Disagreement(f"{where}, candidate {candidate} ({line['full_name']}): published {name} "
+                                       f"{line[name]}, the ledger gives {computed}")
+        for candidate, count in counts.items():
+            if candidate not in listed and (count.cast or count.annulled):
+                raise Disagreement(f"{where}: candidate {candidate} has {count.cast} votes in the ledger but is not "
+                                   "in the published results")
+        totals = {
+            "votes_cast": sum(count.cast for count in counts.values()),
+            "votes_annulled": sum(count.annulled for count in counts.values()),
+        }
+        totals["votes_valid"] = totals["votes_cast"] - totals["votes_annulled"]
+        for name, computed in totals.items():
+            if city[name] != computed:
+                raise Disagreement(f"{where}: published {name} {city[name]}, the ledger gives {computed}")
+        by_reason: dict[str, int] = {}
+        for count in counts.values():
+            for code, number in count.by_reason.items():
+                if number:
+                    by_reason[code] = by_reason.get(code, 0) + number
+        published_reasons = {code: number for code, number in city["annulled_by_reason"].items() if number}
+        if published_reasons != by_reason:
+            raise Disagreement(f"{where}: published annulments by reason {published_reasons}, the ledger gives "
+                               f"{by_reason}")
+        if count_voters and recount.voters is not None:
+            voters = len(recount.voters.get(slug, ()))
+            if city["voters_voted"] != voters:
+                raise Disagreement(f"{where}: published voters_voted {city['voters_voted']}, the ledger gives "
+                                   f"{voters}")
+        places_check(city, where)
+        checked += 1
+    return checked
+
+
+def places_check(city: dict[str, Any], where: str) -> None:
+    """Places follow the valid votes: no candidate has a better place than one with more valid votes; a void
+    city and disqualified candidates have no place; laureates are the places 1–3."""
+    ranked = [line for line in city["candidates"] if line.get("place") is not None]
+    if city["void"] and ranked:
+        raise Disagreement(f"{where}: the city's vote is void but candidates have places")
+    for line in city["candidates"]:
+        if line.get("disqualified") and line.get("place") is not None:
+            raise Disagreement(f"{where}, candidate {line['id']}: disqualified but placed {line['place']}")
+        if line.get("laureate") and not (line.get("place") and line["place"] <= LAUREATE_PLACES):
+            raise Disagreement(f"{where}, candidate {line['id']}: a laureate without a place among the top three")
+    ranked.sort(key=lambda line: line["place"])
+    for better, worse in zip(ranked, ranked[1:], strict=False):
+        if better["valid"] < worse["valid"]:
+            raise Disagreement(f"{where}: candidate {better['id']} is placed {better['place']} with {better['valid']} "
+                               f"valid votes, above candidate {worse['id']} with {worse['valid']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Recount the «Новые Созидатели» vote from the exported ledger and compare it with the "
+                    "published results. Exit status 0: everything matches; 1: something disagrees; 2: bad input.")
+    parser.add_argument("ledger", help="the season's ledger, JSON Lines (.jsonl or .jsonl.gz)")
+    parser.add_argument("results", nargs="?", help="the season's published results (JSON); without it, only "
+                                                   "the chain is checked and the recount printed")
+    parser.add_argument("--head", help="also require the ledger to end at SEQUENCE:HASH")
+    parser.add_argument("--count-voters", action="store_true",
+                        help="also check the voters per city (memory grows with the number of voters)")
+    parser.add_argument("--quiet", action="store_true", help="print only a disagreement")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {}
+    if args.results:
+        try:
+            with open(args.results, encoding="utf-8") as stream:
+                results = json.load(stream)
+        except (OSError, ValueError) as error:
+            print(f"cannot read the results file: {error}", file=sys.stderr)
+            return 2
+        if results.get("format") != "atomgrad-results/1":
+            print("the results file is not in the atomgrad-results/1 format", file=sys.stderr)
+            return 2
+    try:
+        recount = first_pass(args.ledger, wanted_hashes=wanted_sequences(results), count_voters=args.count_voters)
+        second_pass(args.ledger, recount)
+        if args.head:
+            sequence_text, _, head_hash = args.head.partition(":")
+            if recount.entries != int(sequence_text) or recount.head_hash != head_hash:
+                raise Disagreement(f"the ledger ends at entry {recount.entries} with hash {recount.head_hash}, "
+                                   f"not {args.head}")
+        checked = compare(recount, results, count_voters=args.count_voters) if args.results else 0
+    except Disagreement as disagreement:
+        print(f"FAIL: {disagreement}")
+        return 1
+    except OSError as error:
+        print(f"cannot read the ledger: {error}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(f"OK: {recount.entries} ledger entries, every hash link verified; head {recount.head_hash}")
+        if args.results:
+            print(f"OK: {checked} published {'city matches' if checked == 1 else 'cities match'} the recount")
+        else:
+            for city, counts in sorted(recount.counts.items()):
+                for candidate, count in sorted(counts.items(), key=lambda item: -item[1].valid):
+                    print(f"{city}\t{candidate}\tcast {count.cast}\tannulled {count.annulled}\tvalid {count.valid}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
