@@ -32,7 +32,8 @@ class Command(BaseCommand):
         for tally in tallies:
             self.stdout.write("")
             self.stdout.write(f"{tally.city_name}: проголосовали {tally.voters_voted}, "
-                              f"голосов подано {tally.votes_cast}, аннулировано {tally.votes_annulled}, действительных {tally.votes_valid}")
+                              f"голосов подано {tally.votes_cast}, аннулировано {tally.votes_annulled}, "
+                              f"действительных {tally.votes_valid}")
             if tally.void:
                 self.stdout.write(f"  ГОЛОСОВАНИЕ ПРИЗНАНО НЕДЕЙСТВИТЕЛЬНЫМ: {tally.void_reason}")
             for code, count in tally.annulled_by_reason.items():
