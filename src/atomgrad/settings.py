@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "atomgrad.cities",
     "atomgrad.award",
     "atomgrad.voting",
+    "atomgrad.results",
+    "atomgrad.bot",
 ]
 
 MIDDLEWARE = [

@@ -15,9 +15,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi_json"),
+    path("telegram/", include("atomgrad.bot.urls")),
     path("", include("atomgrad.core.urls")),
     path("", include("atomgrad.award.urls")),
     path("", include("atomgrad.voting.urls")),
+    path("", include("atomgrad.results.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,191 @@
+"""Builds the bot's `Bot` (from settings) and its `Dispatcher` (routers, middlewares, the error handler).
+
+    bot = build_bot()              # TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE
+    dispatcher = get_dispatcher()  # one per process: the routers are module-level, as in aiogram's examples
+
+The dispatcher holds no connection to anything: the same one serves long polling, the aiohttp webhook server
+of `runbot --webhook` and the Django webhook view. A `Bot` holds an HTTP session bound to one event loop, so the
+Django view makes one per request, and `runbot` one per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.types import BotCommand, ErrorEvent, TelegramObject, Update
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import close_old_connections
+
+from atomgrad.bot.fsm_storage import DjangoStorage
+from atomgrad.bot.services import BotRefusal
+from atomgrad.bot.texts import EN, RU, lang_of, t
+from atomgrad.core.errors import ApplicationError
+
+logger = logging.getLogger("atomgrad.bot")
+
+# Seconds the HTTP client waits for the Bot API (long polling adds its own timeout on top).
+REQUEST_TIMEOUT = 30
+
+
+class RequestScopedSession(AiohttpSession):
+    """An HTTP session that lives for one webhook request: closing it does not wait the 250 ms aiogram waits
+    for TLS connections to wind down gracefully (at worst the server sees an abrupt close)."""
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
+def build_bot(*, token: str | None = None, api_base: str | None = None, request_scoped: bool = False) -> Bot:
+    """A Bot for TELEGRAM_BOT_TOKEN talking to TELEGRAM_API_BASE (the official server unless set).
+
+    Messages are HTML; link previews are off (cards carry their own photo). `request_scoped` for a Bot made
+    and closed within one request (the Django webhook view)."""
+    token = token or settings.TELEGRAM_BOT_TOKEN
+    if not token:
+        raise ImproperlyConfigured("TELEGRAM_BOT_TOKEN is not set")
+    api = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
+    session_class = RequestScopedSession if request_scoped else AiohttpSession
+    session = session_class(api=api, timeout=REQUEST_TIMEOUT)
+    return Bot(
+        token=token, session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+# --- middlewares -------------------------------------------------------------------------------------------
+
+
+class LanguageMiddleware(BaseMiddleware):
+    """`lang` for every handler: "en" for English-language Telegram clients, "ru" otherwise."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user = data.get("event_from_user")
+        data["lang"] = lang_of(getattr(user, "language_code", None))
+        return await handler(event, data)
+
+
+class DatabaseConnectionsMiddleware(BaseMiddleware):
+    """What Django does around each request, around each update: drop database connections that are broken
+    or older than CONN_MAX_AGE. Only for the long-running bot process (a view's request already does it)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        await sync_to_async(close_old_connections)()
+        try:
+            return await handler(event, data)
+        finally:
+            await sync_to_async(close_old_connections)()
+
+
+# --- errors ------------------------------------------------------------------------------------------------
+
+
+def _update_language(update: Update) -> str:
+    for event in (update.message, update.callback_query, update.edited_message):
+        user = getattr(event, "from_user", None)
+        if user is not None:
+            return lang_of(user.language_code)
+    return RU
+
+
+async def on_error(event: ErrorEvent) -> bool:
+    """Nothing a handler raises stops the bot: refusals are told in plain words, anything else is logged
+    (with the update's id, never its content or the token) and answered "something went wrong" if possible."""
+    exc, update = event.exception, event.update
+    lang = _update_language(update)
+    if isinstance(exc, ApplicationError):
+        logger.info("update %s refused: %s", update.update_id, exc.code)
+        text = exc.message(lang)
+    elif isinstance(exc, BotRefusal):
+        text = t(lang, exc.key)
+    else:
+        logger.error("update %s failed: %s", update.update_id, type(exc).__name__, exc_info=exc)
+        text = t(lang, "error")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.message is not None:
+            await update.message.answer(text)
+    except Exception as answer_error:  # the API may be what failed; never let the error handler raise
+        logger.warning("could not answer update %s after an error: %s", update.update_id,
+                       type(answer_error).__name__)
+    return True
+
+
+# --- the dispatcher ----------------------------------------------------------------------------------------
+
+_dispatcher: Dispatcher | None = None
+_dispatcher_lock = threading.Lock()
+
+
+def build_dispatcher(
+    *,
+    storage: BaseStorage | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+    manage_db_connections: bool = False,
+) -> Dispatcher:
+    """Wire a Dispatcher: the FSM storage (the database unless given), the middlewares, the error handler
+    and the feature routers in matching order. Routers attach once, so call this once per process (use
+    `get_dispatcher`)."""
+    from atomgrad.bot.handlers import ROUTERS
+
+    dispatcher = Dispatcher(storage=storage or DjangoStorage(), events_isolation=events_isolation)
+    if manage_db_connections:
+        dispatcher.update.outer_middleware(DatabaseConnectionsMiddleware())
+    dispatcher.update.outer_middleware(LanguageMiddleware())
+    dispatcher.errors.register(on_error)
+    dispatcher.include_routers(*ROUTERS)
+    return dispatcher
+
+
+def get_dispatcher(**options: Any) -> Dispatcher:
+    """The process's dispatcher, built on first use with `options` (see `build_dispatcher`).
+
+    `runbot` builds it first with its own options (Redis storage when configured, per-user event isolation,
+    connection management); in the web process the Django webhook view builds it with the defaults."""
+    global _dispatcher
+    with _dispatcher_lock:
+        if _dispatcher is None:
+            _dispatcher = build_dispatcher(**options)
+        elif options:
+            raise RuntimeError("the bot's dispatcher is already built in this process")
+        return _dispatcher
+
+
+# --- the command menu --------------------------------------------------------------------------------------
+
+COMMANDS = {
+    RU: [("start", "Начать, регистрация"), ("candidates", "Соискатели моего города"),
+         ("myvotes", "Мои голоса и квитанции"), ("rules", "Правила голосования"), ("results", "Итоги"),
+         ("notify", "Уведомление об итогах"), ("help", "Помощь"), ("cancel", "Отменить")],
+    EN: [("start", "Start, registration"), ("candidates", "Candidates of my city"),
+         ("myvotes", "My votes and receipts"), ("rules", "Voting rules"), ("results", "Results"),
+         ("notify", "Notice about the results"), ("help", "Help"), ("cancel", "Cancel")],
+}
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu in Telegram: Russian by default, English for English-language clients."""
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS[RU]])
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS[EN]], language_code="en")

@@ -1,0 +1,81 @@
+"""Voting from a card: 🗳 → confirm → the vote goes through `voting.services.ballots.vote_cast` (the web's own
+function); the reply carries the receipt code, the link to check it and the votes left. Every refusal is the
+voting service's, in plain words."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+
+from atomgrad.bot import keyboards, services
+from atomgrad.bot.callbacks import VoteAskCallback, VoteConfirmCallback, VotedCallback
+from atomgrad.bot.services import BotRefusal
+from atomgrad.bot.texts import esc, t
+from atomgrad.bot.ui import replace_card, set_card_buttons, tell
+from atomgrad.core.errors import ApplicationError
+
+router = Router(name="vote")
+logger = logging.getLogger("atomgrad.bot")
+
+
+@router.callback_query(VoteAskCallback.filter())
+async def vote_ask(query: CallbackQuery, callback_data: VoteAskCallback, lang: str) -> None:
+    """The confirmation step; a vote that would be refused (closed, another city, withdrawn) is refused here
+    already, before the person confirms."""
+    try:
+        name = await services.avote_check(telegram_user_id=query.from_user.id,
+                                          candidate_id=callback_data.candidate_id)
+    except BotRefusal as refusal:
+        await tell(query, t(lang, refusal.key))
+        return
+    except ApplicationError as error:
+        await tell(query, error.message(lang))
+        return
+    await set_card_buttons(query, keyboards.vote_confirm(
+        lang, candidate_id=callback_data.candidate_id, sphere_id=callback_data.sphere_id, index=callback_data.index
+    ))
+    await tell(query, t(lang, "vote_confirm_toast", name=name), alert=False)
+
+
+@router.callback_query(VoteConfirmCallback.filter())
+async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
+    try:
+        outcome = await services.avote(telegram_user_id=query.from_user.id, candidate_id=callback_data.candidate_id)
+    except BotRefusal as refusal:
+        await tell(query, t(lang, refusal.key))
+        return
+    except ApplicationError as error:
+        logger.info("telegram vote refused: %s", error.code)
+        await tell(query, error.message(lang))
+        await _refresh_card(query, callback_data, lang)
+        return
+    await query.answer(t(lang, "vote_accepted_toast"))
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    await query.bot.send_message(  # type: ignore[union-attr]
+        chat_id,
+        t(lang, "vote_accepted", name=esc(outcome.candidate_name), receipt=esc(outcome.receipt),
+          url=outcome.verify_url, left=outcome.votes_left, votes=outcome.votes_per_voter),
+    )
+    await _refresh_card(query, callback_data, lang)
+
+
+async def _refresh_card(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
+    """Put the card's own buttons back (now showing "you supported" where it applies)."""
+    try:
+        card = await services.acandidate_card(
+            telegram_user_id=query.from_user.id, sphere_id=callback_data.sphere_id, index=callback_data.index,
+            bot_id=query.bot.id,  # type: ignore[union-attr]
+        )
+    except BotRefusal:
+        return
+    if isinstance(card, services.CandidateCard) and card.candidate_id == callback_data.candidate_id:
+        await set_card_buttons(query, keyboards.card(lang, card))
+    else:  # the list changed under the card (a candidate was withdrawn): show what is there now
+        await replace_card(query, lang, card)
+
+
+@router.callback_query(VotedCallback.filter())
+async def voted(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t(lang, "already_voted_toast"))

@@ -1,0 +1,568 @@
+"""The bot's side of the Django application: every database read and write a handler needs.
+
+Handlers are async and never touch the ORM: they call the `a…` coroutine twins at the bottom of this file
+(`sync_to_async`, thread-sensitive, so Django's per-thread connections and transactions behave as in a view),
+and get back plain frozen dataclasses that are safe to use in the event loop.
+
+The rules of the vote are not here. Registration goes through `voting.services.identity.voter_register` and
+every vote through `voting.services.ballots.vote_cast` — the same functions the web and the API call — so a
+person who voted on the web is refused the same vote in the bot, and every bot vote is in the ledger with a
+receipt. What is here is only what is particular to Telegram: the phone from a shared contact, the account to
+write to, the position of a card in a list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import phonenumbers
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from atomgrad.award.models import ConsentKind, Season
+from atomgrad.award.selectors import candidate_list_published, season_current
+from atomgrad.award.services.reference import consent_current
+from atomgrad.bot.models import TelegramAccount, TelegramPhoto
+from atomgrad.core.errors import ApplicationError
+from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
+from atomgrad.voting.phones import phone_hash, phone_normalise
+
+logger = logging.getLogger("atomgrad.bot")
+
+# Numbers accepted as voters' identities: the same regions the web sends codes to (OTP_ALLOWED_REGIONS).
+DEFAULT_ALLOWED_REGIONS = ("RU",)
+
+
+class BotRefusal(Exception):
+    """A refusal particular to the bot (not a voting rule): `key` names the text in `bot.texts`."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+# --- links to the website ----------------------------------------------------------------------------------
+
+
+def site_url(path: str = "/") -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _reverse_first(*names: str, kwargs: dict[str, object] | None = None) -> str | None:
+    for name in names:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def candidate_url(candidate_id: int) -> str:
+    return site_url(reverse("award:candidate_detail", kwargs={"candidate_id": candidate_id}))
+
+
+def verify_url(receipt: str) -> str:
+    path = _reverse_first("voting:verify_code", kwargs={"code": receipt})
+    return site_url(path or f"/verify/{receipt}/")
+
+
+def rules_url() -> str:
+    return site_url(_reverse_first("core:rules") or "/rules/")
+
+
+def consent_url() -> str:
+    """The full text of the voter's consent on the website (the rules page's personal-data section until a
+    page of its own exists)."""
+    path = _reverse_first("voting:consent", "core:consent")
+    return site_url(path) if path else rules_url() + "#personal-data"
+
+
+def results_url(season_year: int | None = None) -> str:
+    path = _reverse_first("results:index", "results:season", "award:results")
+    return site_url(path or "/")
+
+
+# --- what handlers get back --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeasonInfo:
+    id: int
+    year: int
+    title: str
+    phase: str
+    voting_open_at: dt.datetime
+    voting_close_at: dt.datetime
+    results_at: dt.datetime
+    votes_per_voter: int
+    own_city_only: bool
+    counts_public: bool
+
+
+@dataclass(frozen=True)
+class CityItem:
+    id: int
+    slug: str
+    name_ru: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_ru
+
+
+@dataclass(frozen=True)
+class ConsentInfo:
+    title: str
+    version: str
+    url: str
+
+
+@dataclass(frozen=True)
+class VoterInfo:
+    season: SeasonInfo
+    city: CityItem
+    votes_used: int
+    votes_left: int
+    voted_candidate_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class SphereItem:
+    id: int
+    name_ru: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_ru
+
+
+@dataclass(frozen=True)
+class CandidateCard:
+    candidate_id: int
+    full_name: str
+    sphere: SphereItem
+    position: str
+    workplace: str
+    story_short: str
+    page_url: str
+    photo_name: str
+    photo_file_id: str | None
+    voted: bool
+    index: int  # 0-based position in the (filtered) list, after clamping
+    total: int
+    sphere_filter: SphereItem | None  # the filter in force, None for all spheres
+    city: CityItem
+    spheres: tuple[SphereItem, ...]  # spheres that have candidates in the city (for the filter menu)
+
+
+@dataclass(frozen=True)
+class EmptyList:
+    city: CityItem
+    sphere_filter: SphereItem | None
+    spheres: tuple[SphereItem, ...]
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    candidate_id: int
+    candidate_name: str
+    receipt: str  # as shown (with hyphens)
+    verify_url: str
+    votes_used: int
+    votes_left: int
+    votes_per_voter: int
+
+
+@dataclass(frozen=True)
+class MyVote:
+    candidate_id: int
+    candidate_name: str
+    cast_at: dt.datetime
+    receipt: str
+    verify_url: str
+    annulled: bool
+
+
+@dataclass(frozen=True)
+class MyVotes:
+    votes: tuple[MyVote, ...]
+    votes_used: int
+    votes_left: int
+    votes_per_voter: int
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    place: int
+    name: str
+    votes: int
+
+
+@dataclass(frozen=True)
+class CityResults:
+    city: CityItem
+    lines: tuple[ResultLine, ...]
+
+
+# --- seasons, cities, consent ------------------------------------------------------------------------------
+
+
+def _season_info(season: Season) -> SeasonInfo:
+    return SeasonInfo(
+        id=season.pk, year=season.year, title=season.title, phase=str(season.phase),
+        voting_open_at=season.voting_open_at, voting_close_at=season.voting_close_at,
+        results_at=season.results_at, votes_per_voter=season.votes_per_voter,
+        own_city_only=season.own_city_only, counts_public=season.counts_public,
+    )
+
+
+def _city_item(city: object) -> CityItem:
+    return CityItem(id=city.pk, slug=city.slug, name_ru=city.name_ru, name_en=city.name_en)  # type: ignore[attr-defined]
+
+
+def season_info() -> SeasonInfo | None:
+    season = season_current()
+    return _season_info(season) if season is not None else None
+
+
+def season_cities(*, season_id: int) -> list[CityItem]:
+    season = Season.objects.filter(pk=season_id).first()
+    if season is None:
+        return []
+    return [_city_item(city) for city in season.cities.order_by("name_ru", "id")]
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").replace("-", " ").split())
+
+
+def cities_matching(cities: list[CityItem], query: str) -> list[CityItem]:
+    """Cities whose Russian or English name contains `query` (any case, ё = е); an exact name wins alone.
+
+    Done in Python because SQLite's LIKE folds the case of ASCII letters only, and a season has a few dozen
+    cities at most."""
+    needle = _fold(query)
+    if not needle:
+        return []
+    exact = [city for city in cities if needle in (_fold(city.name_ru), _fold(city.name_en))]
+    if exact:
+        return exact
+    return [city for city in cities if needle in _fold(city.name_ru) or needle in _fold(city.name_en)]
+
+
+def season_city(*, season_id: int, city_id: int) -> CityItem | None:
+    """The city if it takes part in the season (a forged callback may name any id)."""
+    season = Season.objects.filter(pk=season_id).first()
+    city = season.cities.filter(pk=city_id).first() if season is not None else None
+    return _city_item(city) if city is not None else None
+
+
+def consent_info() -> ConsentInfo:
+    document = consent_current(kind=ConsentKind.VOTER)
+    return ConsentInfo(title=document.title, version=document.version, url=consent_url())
+
+
+# --- Telegram accounts -------------------------------------------------------------------------------------
+
+
+def account_touch(*, telegram_user_id: int, chat_id: int, language_code: str | None) -> None:
+    """Remember where to write to the person and in which language; writing to the bot unblocks them."""
+    values = {"chat_id": chat_id, "language_code": (language_code or "")[:16], "blocked_at": None}
+    updated = TelegramAccount.objects.filter(telegram_user_id=telegram_user_id).update(
+        **values, updated_at=timezone.now()
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                TelegramAccount.objects.create(telegram_user_id=telegram_user_id, **values)
+        except IntegrityError:  # created by a parallel update of the same person
+            TelegramAccount.objects.filter(telegram_user_id=telegram_user_id).update(**values)
+
+
+def notify_set(*, telegram_user_id: int, chat_id: int, language_code: str | None, on: bool) -> None:
+    account_touch(telegram_user_id=telegram_user_id, chat_id=chat_id, language_code=language_code)
+    TelegramAccount.objects.filter(telegram_user_id=telegram_user_id).update(
+        notify_results=on, notify_changed_at=timezone.now()
+    )
+
+
+def notify_get(*, telegram_user_id: int) -> bool:
+    return TelegramAccount.objects.filter(telegram_user_id=telegram_user_id, notify_results=True).exists()
+
+
+# --- identity and registration -----------------------------------------------------------------------------
+
+
+def contact_phone_e164(raw: str) -> str:
+    """A Telegram contact's number ('79001234567', international, often without '+') → E.164.
+
+    Only the numbers the web accepts become identities: valid mobile numbers of the allowed regions."""
+    digits = (raw or "").strip()
+    if digits and not digits.startswith("+"):
+        digits = "+" + digits
+    e164 = phone_normalise(digits)
+    parsed = phonenumbers.parse(e164)
+    regions = tuple(getattr(settings, "OTP_ALLOWED_REGIONS", DEFAULT_ALLOWED_REGIONS))
+    mobile = phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+    )
+    if phonenumbers.region_code_for_number(parsed) not in regions or not mobile:
+        raise ApplicationError(
+            "invalid_phone",
+            "Голосовать можно с российского мобильного номера (+7 9XX …). С этим номером — нельзя.",
+            "Only Russian mobile numbers (+7 9XX …) can vote. This number cannot.",
+            status=422,
+        )
+    return e164
+
+
+def identity_from_verified_phone(*, phone_e164: str, telegram_user_id: int | None = None) -> VoterIdentity:
+    """The voter identity of a phone number that a channel has verified (Telegram: the user's own shared
+    contact), created if new — the same keyed hash as the web's, so it is the same person.
+
+    With `telegram_user_id`, the Telegram account is linked to this identity. An account proves one number at
+    a time: if it was linked to another identity before (the person changed their number), that link moves.
+    Holds SELECT … FOR UPDATE on the identity row while linking.
+    """
+    digest = phone_hash(phone_e164)
+    with transaction.atomic():
+        VoterIdentity.objects.get_or_create(phone_hash=digest)
+        identity = VoterIdentity.objects.select_for_update().get(phone_hash=digest)
+        if telegram_user_id is not None and identity.telegram_user_id != telegram_user_id:
+            moved = (
+                VoterIdentity.objects.filter(telegram_user_id=telegram_user_id)
+                .exclude(pk=identity.pk)
+                .update(telegram_user_id=None)
+            )
+            if moved:
+                logger.info("telegram account relinked to identity %s…", digest[:10])
+            identity.telegram_user_id = telegram_user_id
+            identity.save(update_fields=["telegram_user_id"])
+    return identity
+
+
+def registration_complete(
+    *, season_id: int, city_id: int, telegram_user_id: int, chat_id: int, language_code: str | None,
+    phone_raw: str,
+) -> VoterInfo:
+    """The last step of registering in the bot: the person shared their own contact (the handler checked
+    `contact.user_id == from.id`) after accepting the consent and choosing the city.
+
+    Registration itself is `voter_register` (the web's): idempotent, the city fixed after the first vote.
+    """
+    from atomgrad.voting.services.identity import voter_register
+
+    season = Season.objects.filter(pk=season_id).first()
+    city = season.cities.filter(pk=city_id).first() if season is not None else None
+    if season is None or city is None:
+        raise BotRefusal("consent_missing")
+    e164 = contact_phone_e164(phone_raw)
+    with transaction.atomic():
+        identity = identity_from_verified_phone(phone_e164=e164, telegram_user_id=telegram_user_id)
+        voter_register(season=season, identity=identity, city_slug=city.slug, consent=True, channel=Channel.TELEGRAM)
+        account_touch(telegram_user_id=telegram_user_id, chat_id=chat_id, language_code=language_code)
+    info = voter_info(telegram_user_id=telegram_user_id)
+    assert info is not None
+    return info
+
+
+# --- the voter ---------------------------------------------------------------------------------------------
+
+
+def _voter(*, telegram_user_id: int, season: Season) -> SeasonVoter | None:
+    """The voter of the season this Telegram account is linked to (season and city loaded, as `vote_cast`
+    wants them)."""
+    return (
+        SeasonVoter.objects.select_related("season", "city")
+        .filter(season=season, identity__telegram_user_id=telegram_user_id)
+        .first()
+    )
+
+
+def _voted_candidate_ids(voter: SeasonVoter) -> frozenset[int]:
+    from atomgrad.voting.selectors import ballot_for
+
+    return ballot_for(season=voter.season, voter=voter).voted
+
+
+def _votes_left(voter: SeasonVoter, season: Season) -> tuple[int, int]:
+    from atomgrad.voting.selectors import votes_left
+
+    return voter.votes_cast, votes_left(voter=voter)
+
+
+def voter_info(*, telegram_user_id: int) -> VoterInfo | None:
+    season = season_current()
+    if season is None:
+        return None
+    voter = _voter(telegram_user_id=telegram_user_id, season=season)
+    if voter is None:
+        return None
+    used, left = _votes_left(voter, season)
+    return VoterInfo(
+        season=_season_info(season), city=_city_item(voter.city), votes_used=used, votes_left=left,
+        voted_candidate_ids=_voted_candidate_ids(voter),
+    )
+
+
+def _voter_required(telegram_user_id: int) -> tuple[Season, SeasonVoter]:
+    season = season_current()
+    voter = _voter(telegram_user_id=telegram_user_id, season=season) if season is not None else None
+    if season is None or voter is None:
+        raise BotRefusal("not_registered")
+    return season, voter
+
+
+# --- browsing ----------------------------------------------------------------------------------------------
+
+
+def _sphere_item(sphere: object) -> SphereItem:
+    return SphereItem(id=sphere.pk, name_ru=sphere.name_ru, name_en=sphere.name_en)  # type: ignore[attr-defined]
+
+
+def candidate_card(*, telegram_user_id: int, sphere_id: int, index: int, bot_id: int) -> CandidateCard | EmptyList:
+    """The card at `index` (clamped into the list, wrapping around) of the published candidates of the voter's
+    own city, optionally of one sphere. The city is always the voter's: a callback cannot choose it."""
+    season, voter = _voter_required(telegram_user_id)
+    city_candidates = candidate_list_published(season=season, city=voter.city)
+    spheres: dict[int, SphereItem] = {}
+    for candidate in city_candidates:
+        spheres.setdefault(candidate.sphere_id, _sphere_item(candidate.sphere))
+    sphere_list = tuple(sorted(spheres.values(), key=lambda item: item.name_ru))
+    sphere_filter = spheres.get(sphere_id) if sphere_id else None
+    candidates = list(city_candidates.filter(sphere_id=sphere_filter.id) if sphere_filter else city_candidates)
+    city = _city_item(voter.city)
+    if not candidates:
+        return EmptyList(city=city, sphere_filter=sphere_filter, spheres=sphere_list)
+    index %= len(candidates)
+    candidate = candidates[index]
+    photo_name = candidate.photo.name if candidate.photo else ""
+    file_id = None
+    if photo_name:
+        file_id = (
+            TelegramPhoto.objects.filter(bot_id=bot_id, storage_name=photo_name).values_list("file_id", flat=True)
+            .first()
+        )
+    return CandidateCard(
+        candidate_id=candidate.pk, full_name=candidate.full_name, sphere=spheres[candidate.sphere_id],
+        position=candidate.position, workplace=candidate.workplace, story_short=candidate.story_short,
+        page_url=candidate_url(candidate.pk), photo_name=photo_name, photo_file_id=file_id,
+        voted=candidate.pk in _voted_candidate_ids(voter), index=index, total=len(candidates),
+        sphere_filter=sphere_filter, city=city, spheres=sphere_list,
+    )
+
+
+def photo_bytes(*, storage_name: str) -> bytes | None:
+    """The candidate photo's file, or None if it cannot be read (the card is then sent without it)."""
+    try:
+        with default_storage.open(storage_name, "rb") as handle:
+            return handle.read()
+    except (OSError, ValueError):
+        logger.warning("candidate photo %s cannot be read", storage_name)
+        return None
+
+
+def photo_remember(*, bot_id: int, storage_name: str, file_id: str) -> None:
+    TelegramPhoto.objects.update_or_create(bot_id=bot_id, storage_name=storage_name, defaults={"file_id": file_id})
+
+
+def photo_forget(*, bot_id: int, storage_name: str) -> None:
+    TelegramPhoto.objects.filter(bot_id=bot_id, storage_name=storage_name).delete()
+
+
+# --- voting ------------------------------------------------------------------------------------------------
+
+
+def vote_check(*, telegram_user_id: int, candidate_id: int) -> str:
+    """The candidate's name if a vote for them could be accepted now, as far as can be known without
+    casting (the web's confirmation page asks the same `vote_precheck`); else the refusal (ApplicationError).
+    Already voted and the cap are decided only when the vote is cast."""
+    from atomgrad.voting.selectors import candidate_get_for_vote
+    from atomgrad.voting.services.ballots import not_published_error, vote_precheck
+
+    _season, voter = _voter_required(telegram_user_id)
+    candidate = candidate_get_for_vote(candidate_id=candidate_id)
+    if candidate is None:
+        raise not_published_error()
+    vote_precheck(voter=voter, candidate=candidate)
+    return candidate.full_name
+
+
+def vote(*, telegram_user_id: int, candidate_id: int) -> VoteOutcome:
+    """Cast the voter's vote through the one voting service. Every refusal is the service's ApplicationError
+    (already voted, limit reached, another city, window closed, candidate not published)."""
+    from atomgrad.voting.receipts import receipt_display
+    from atomgrad.voting.selectors import candidate_get_for_vote
+    from atomgrad.voting.services.ballots import not_published_error, vote_cast
+
+    season, voter = _voter_required(telegram_user_id)
+    candidate = candidate_get_for_vote(candidate_id=candidate_id)
+    if candidate is None:  # an unknown id (forged) or a candidate no longer published (stale)
+        raise not_published_error()
+    cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM)  # updates voter.votes_cast
+    used, left = _votes_left(voter, season)
+    return VoteOutcome(
+        candidate_id=candidate.pk, candidate_name=candidate.full_name, receipt=receipt_display(cast.receipt),
+        verify_url=verify_url(cast.receipt), votes_used=used, votes_left=left,
+        votes_per_voter=season.votes_per_voter,
+    )
+
+
+def my_votes(*, telegram_user_id: int) -> MyVotes:
+    from atomgrad.voting.receipts import receipt_display
+    from atomgrad.voting.selectors import voter_vote_list
+
+    season, voter = _voter_required(telegram_user_id)
+    votes = tuple(
+        MyVote(
+            candidate_id=item.candidate_id, candidate_name=item.candidate.full_name, cast_at=item.cast_at,
+            receipt=receipt_display(item.receipt), verify_url=verify_url(item.receipt),
+            annulled=bool(item.annulled),  # type: ignore[attr-defined]
+        )
+        for item in voter_vote_list(voter=voter)
+    )
+    used, left = _votes_left(voter, season)
+    return MyVotes(votes=votes, votes_used=used, votes_left=left, votes_per_voter=season.votes_per_voter)
+
+
+def city_results(*, telegram_user_id: int) -> CityResults | None:
+    """The live counts of the voter's city when the season makes them public; None while they are hidden."""
+    from atomgrad.voting.selectors import city_results as voting_city_results
+
+    season, voter = _voter_required(telegram_user_id)
+    results = voting_city_results(season=season, city=voter.city)
+    if not results.counts_public:
+        return None
+    lines: list[ResultLine] = []
+    for position, row in enumerate(results.candidates, start=1):  # most votes first; equal votes share a place
+        votes = int(row.votes)  # type: ignore[attr-defined]
+        place = lines[-1].place if lines and lines[-1].votes == votes else position
+        lines.append(ResultLine(place=place, name=row.full_name, votes=votes))
+    return CityResults(city=_city_item(voter.city), lines=tuple(lines))
+
+
+# --- the coroutine twins handlers call ----------------------------------------------------------------------
+
+aseason_info = sync_to_async(season_info)
+aseason_cities = sync_to_async(season_cities)
+aseason_city = sync_to_async(season_city)
+aconsent_info = sync_to_async(consent_info)
+aaccount_touch = sync_to_async(account_touch)
+anotify_set = sync_to_async(notify_set)
+anotify_get = sync_to_async(notify_get)
+aregistration_complete = sync_to_async(registration_complete)
+avoter_info = sync_to_async(voter_info)
+acandidate_card = sync_to_async(candidate_card)
+aphoto_bytes = sync_to_async(photo_bytes)
+aphoto_remember = sync_to_async(photo_remember)
+aphoto_forget = sync_to_async(photo_forget)
+avote_check = sync_to_async(vote_check)
+avote = sync_to_async(vote)
+amy_votes = sync_to_async(my_votes)
+acity_results = sync_to_async(city_results)
