@@ -300,7 +300,7 @@ def test_accepting_over_http(world, mailoutbox, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(decide_url(world.application_a), {"decision": "accept", "comment": ""})
     assert response.status_code == 302
-    assert response["Location"] == detail_url(world.application_a)
+    assert response["Location"] == detail_url(world.application_a) + "#main"
     world.application_a.refresh_from_db()
     assert world.application_a.status == ApplicationStatus.ACCEPTED
     assert world.application_a.published_at is not None

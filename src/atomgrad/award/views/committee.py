@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -206,7 +207,8 @@ def application_decide(request: HttpRequest, application_id: int) -> HttpRespons
         application = access_application(request.user, application_id)
         return _detail_response(request, application, form, status=error.status)
     messages.success(request, SUCCESS_MESSAGES[ApplicationStatus(decided.status)] % {"name": decided.full_name})
-    return redirect("award:committee_application", application_id=decided.pk)
+    # "#main": the page opens at its top, where the message is (the form posted to "…#h-decision").
+    return redirect(reverse("award:committee_application", args=[decided.pk]) + "#main")
 
 
 @require_GET
