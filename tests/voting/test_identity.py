@@ -24,6 +24,7 @@ from atomgrad.voting.models import (
 from atomgrad.voting.phones import phone_hash, phone_normalise
 from atomgrad.voting.services.identity import (
     client_address_key,
+    identity_for_verified_phone,
     otp_purge,
     otp_request,
     otp_verify,
@@ -207,6 +208,16 @@ def test_same_number_is_the_same_identity_next_time(sms_file, clock, django_capt
     request_code(capture=django_capture_on_commit_callbacks)
     second = otp_verify(phone_raw=PHONE, code=last_code(sms_file), client_ip=IP)
     assert first.pk == second.pk and VoterIdentity.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_number_verified_elsewhere_is_the_same_identity(sms_file, django_capture_on_commit_callbacks):
+    """The Telegram channel verifies a number by the user's shared contact: same number, same person."""
+    from_telegram = identity_for_verified_phone(phone_raw="79857654321")
+    request_code(capture=django_capture_on_commit_callbacks)
+    from_web = otp_verify(phone_raw=PHONE, code=last_code(sms_file), client_ip=IP)
+    assert from_web.pk == from_telegram.pk and VoterIdentity.objects.count() == 1
+    assert refusal(identity_for_verified_phone, phone_raw="nonsense").code == "invalid_phone"
 
 
 @pytest.mark.django_db

@@ -376,6 +376,18 @@ def otp_verify(*, phone_raw: str, code: str, client_ip: str | None) -> VoterIden
     return identity
 
 
+def identity_for_verified_phone(*, phone_raw: str) -> VoterIdentity:
+    """The identity of a number that another trusted channel has already verified (Telegram's «share my
+    contact» for the user's own number), created if new. Web and API log-ins use `otp_verify` instead.
+
+    Same number, same identity, whichever channel: that is what makes one person one voter per season.
+    """
+    digest = phone_hash(phone_normalise(phone_raw))
+    with transaction.atomic():
+        _lock_phone(digest)  # serialises with code verifications of the same number
+        return _identity_for(digest)
+
+
 # --- registering in a season -------------------------------------------------------------------------------
 
 
