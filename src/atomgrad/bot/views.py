@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from aiogram.types import Update
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from atomgrad.bot.dispatcher import build_bot, get_dispatcher
 from atomgrad.bot.webhook import SECRET_HEADER, WebhookRejected, webhook_payload
 
 logger = logging.getLogger("atomgrad.bot")
@@ -29,6 +27,12 @@ async def webhook(request: HttpRequest) -> HttpResponse:
     except WebhookRejected as rejected:
         logger.warning("webhook request rejected (%s): %s", rejected.status, rejected.reason)
         return HttpResponse(status=rejected.status)
+    # aiogram is imported here, not at module level: importing it builds hundreds of pydantic models (seconds),
+    # which every web worker would otherwise pay on its first request even if it never sees a webhook.
+    from aiogram.types import Update
+
+    from atomgrad.bot.dispatcher import build_bot, get_dispatcher
+
     dispatcher = get_dispatcher()
     # A Bot's HTTP session belongs to one event loop; under WSGI each async view runs in a loop of its own.
     bot = build_bot(request_scoped=True)

@@ -7,8 +7,7 @@ background; --send sends it now, in this process, and prints the outcome.
 
 from __future__ import annotations
 
-import asyncio
-
+from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from atomgrad.award.models import Season
@@ -37,7 +36,8 @@ class Command(BaseCommand):
         if options["retry_uncertain"]:
             self.stdout.write(f"{deliveries_retry_uncertain(job_id=job.pk)} uncertain delivery(ies) queued again.")
         if options["send"]:
-            asyncio.run(self._send(job.pk))
+            # async_to_sync, not asyncio.run: the database calls inside go back to this thread
+            async_to_sync(self._send)(job.pk)
         counts = job_counts(job_id=job.pk)
         self.stdout.write(", ".join(f"{status}: {count}" for status, count in counts.items()))
 
