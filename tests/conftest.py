@@ -29,6 +29,12 @@ def _media_in_tmp(settings, tmp_path):
     storages._storages.pop("default", None)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Tests create many users; the production hasher costs about a second each on these machines."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def client() -> Client:
     return Client()
