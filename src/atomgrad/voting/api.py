@@ -112,7 +112,8 @@ class ResultsFilters(Schema):
 @router.get("/cities/{slug}/results", response={200: CityResultsOut, 404: RefusalOut}, url_name="city_results",
             summary="Итоги голосования в городе")
 def city_results(request: HttpRequest, slug: str, filters: Query[ResultsFilters]) -> dict[str, Any]:
-    """Valid votes per candidate when the season makes counts public (`counts: "public"`, most votes first).
+    """Once the city's result is published: the signed protocol's valid votes and places (`counts: "published"`).
+    Before that, valid votes per candidate when the season makes counts public (`counts: "public"`, most votes first).
     While counts are hidden (`counts: "hidden"`), the candidates come alphabetically and without a `votes`
     field: nothing in the answer depends on the votes."""
     season = selectors.season_for_results(year=filters.season)
@@ -124,10 +125,22 @@ def city_results(request: HttpRequest, slug: str, filters: Query[ResultsFilters]
             "city_not_found", "Такого города нет среди атомградов.", "There is no such atomic city.", status=404,
             details={"slug": slug},
         )
+    # Once organisers publish the city's result, the answer is the signed protocol's numbers (results app).
+    from atomgrad.results.selectors import published_city_data
+
+    published = published_city_data(season=season, city=city)
+    if published is not None:
+        candidates = [
+            {"id": line["id"], "full_name": line["full_name"], "sphere": line["sphere_slug"], "votes": line["valid"],
+             "place": line["place"], "laureate": line["laureate"], "disqualified": line["disqualified"]}
+            for line in published["candidates"]
+        ]
+        return {"counts": "published", "season": season.year, "city": city.slug, "void": published["void"],
+                "protocol_sha256": published["protocol"]["sha256"], "candidates": candidates}
     results = selectors.city_results(season=season, city=city)
     if results.counts_public:
         candidates = [
-            {"id": c.pk, "full_name": c.full_name, "sphere": c.sphere.slug, "votes": c.votes}  # type: ignore[attr-defined]
+            {"id": c.pk, "full_name": c.full_name, "sphere": c.sphere.slug, "votes": c.vote_count}  # type: ignore[attr-defined]
             for c in results.candidates
         ]
         return {"counts": "public", "season": season.year, "city": city.slug, "candidates": candidates}

@@ -147,11 +147,11 @@ class CityResults:
     season: Season
     city: City
     counts_public: bool
-    candidates: list[Application]  # with `.votes` only when counts_public
+    candidates: list[Application]  # with `.vote_count` only when counts_public
 
 
 def city_results(*, season: Season, city: City) -> CityResults:
-    """The city's published candidates. With public counts: each with `votes` (the live tally, one indexed
+    """The city's published candidates. With public counts: each with `vote_count` (the live tally, one indexed
     join, never a recount), most votes first. With hidden counts: alphabetical, and the tallies are not read
     at all, so neither the data nor the order nor the timing depends on them."""
     candidates = candidate_list_published(season=season, city=city)
@@ -159,8 +159,8 @@ def city_results(*, season: Season, city: City) -> CityResults:
         return CityResults(season=season, city=city, counts_public=False, candidates=list(candidates))
     tally = CandidateTally.objects.filter(candidate=OuterRef("pk")).values("votes")[:1]
     counted = candidates.annotate(
-        votes=Coalesce(Subquery(tally, output_field=IntegerField()), Value(0))
-    ).order_by("-votes", "full_name", "id")
+        vote_count=Coalesce(Subquery(tally, output_field=IntegerField()), Value(0))
+    ).order_by("-vote_count", "full_name", "id")
     return CityResults(season=season, city=city, counts_public=True, candidates=list(counted))
 
 
