@@ -176,6 +176,12 @@ SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
 SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
 SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "5"))
 SMS_HTTP_RETRIES = int(os.environ.get("SMS_HTTP_RETRIES", "2"))
+SMS_HTTP_BACKOFF = float(os.environ.get("SMS_HTTP_BACKOFF", "0.5"))
+# Limits against code brute-forcing and SMS pumping (see docs/identity.md).
+OTP_CODES_PER_NUMBER_PER_HOUR = int(os.environ.get("OTP_CODES_PER_NUMBER_PER_HOUR", "5"))
+OTP_CODES_PER_ADDRESS_PER_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_PER_HOUR", "20"))
+OTP_RESEND_INTERVAL_SECONDS = int(os.environ.get("OTP_RESEND_INTERVAL_SECONDS", "60"))
+OTP_ALLOWED_REGIONS = env_list("OTP_ALLOWED_REGIONS", "RU")
 
 # --- Telegram -------------------------------------------------------------------------------------------
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
