@@ -156,7 +156,7 @@ def _review_response(request: HttpRequest, season: Season, city: City, *, annul_
         "is_organiser": user_is_organiser(request.user),
         "protocol": protocol_latest(season=season, city=city),
         "publication": publication_get(season=season, city=city),
-    })
+    }, status=status)
 
 
 @require_GET
