@@ -23,12 +23,14 @@ _CACHE_ATTRIBUTE = "_atomgrad_ballots"
 
 
 def _season_for(context: template.Context, candidate: Application) -> Season:
-    for key in ("season",):
-        season = context.get(key)
-        if isinstance(season, Season) and season.pk == candidate.season_id:
-            return season
+    """The candidate's season with all its fields (a season loaded with deferred fields would cost a query for
+    each field the button reads, so it is read again whole)."""
+    options = [context.get("season")]
     if Application.season.is_cached(candidate):  # type: ignore[attr-defined]
-        return candidate.season
+        options.append(candidate.season)
+    for season in options:
+        if isinstance(season, Season) and season.pk == candidate.season_id and not season.get_deferred_fields():
+            return season
     return Season.objects.get(pk=candidate.season_id)
 
 
