@@ -89,6 +89,8 @@ def test_demo_loads_a_season_in_its_voting_phase_with_all_cities():
     assert applications.filter(city=biggest).count() > applications.filter(city=smallest).count()
 
     assert "applications" in output and "organiser" in output and DEMO_COMMITTEE_PASSWORD in output
+    assert demo_service.season_is_demo(season=season)
+    assert not demo_service.season_is_demo(season=SeasonFactory(year=2040))
     assert Laureate.objects.filter(season__year=season.year - 1).count() == 3 * CITY_COUNT
 
 

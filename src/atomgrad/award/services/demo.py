@@ -136,6 +136,13 @@ def season_latest() -> Season | None:
     return Season.objects.order_by("-year").first()
 
 
+def season_is_demo(*, season: Season) -> bool:
+    """Whether `demo` created this season (for a "demo data" banner: its people are fictional)."""
+    return AuditLogEntry.objects.filter(
+        action=DEMO_AUDIT_ACTION, object_type=Season._meta.label_lower, object_id=str(season.pk)
+    ).exists()
+
+
 def demo_load(
     *,
     applications: int = DEMO_APPLICATIONS_DEFAULT,
