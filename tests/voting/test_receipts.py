@@ -127,7 +127,7 @@ def test_the_form_sends_a_typed_code_to_its_page_and_refuses_nonsense(client):
     vote = vote_cast(voter=race.voter(), candidate=race.candidates[0], channel="web")
     form = client.get("/verify/")
     assert form.status_code == 200
-    assert '<label for="id_code">' in form.content.decode()
+    assert '<label for="id_receipt_code">' in form.content.decode()
 
     typed = receipts.receipt_display(vote.receipt).lower()
     response = client.get("/verify/", {"code": typed})

@@ -3,6 +3,7 @@ receipt, «Мои голоса», refusals in plain Russian, CSRF, and no phone 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -10,13 +11,16 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from atomgrad.award.services.staff import organiser_grant
+from atomgrad.core.models import AuditLogEntry
 from atomgrad.voting.auth import SESSION_KEY
-from atomgrad.voting.models import Vote
+from atomgrad.voting.models import Vote, VotingExtension
 from atomgrad.voting.phones import phone_hash
 from atomgrad.voting.receipts import receipt_display
 from atomgrad.voting.services.ballots import vote_annul, vote_cast
-from tests.factories import CityFactory, CommitteeMemberFactory, VoterIdentityFactory
+from tests.factories import CityFactory, CommitteeMemberFactory, UserFactory, VoterIdentityFactory
 from tests.voting.ballot_helpers import VOTER_PHONE, application, election
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +236,32 @@ def test_no_page_of_the_vote_shows_the_voters_phone_or_its_hash(client):
         assert VOTER_PHONE[2:] not in digits
         for secret in (identity.phone_hash, pseudonym, candidate.phone, candidate.email):
             assert secret not in text
+
+
+# --- the organisers' admin ----------------------------------------------------------------------------------
+
+
+def test_organisers_extend_a_city_in_the_admin_and_it_is_audited(client):
+    race = election(k=3, phase="verification")
+    organiser = organiser_grant(user=UserFactory(username="admin-organiser"))
+    client.force_login(organiser)
+    closes_at = timezone.localtime(timezone.now() + dt.timedelta(days=1))
+    form = {"season": race.season.pk, "city": race.city.pk, "closes_at_0": closes_at.strftime("%d.%m.%Y"),
+            "closes_at_1": closes_at.strftime("%H:%M:%S"), "reason": "Отключение электричества"}
+
+    too_early = client.post("/admin/voting/votingextension/add/", {
+        **form, "closes_at_0": timezone.localtime(race.season.voting_close_at - dt.timedelta(days=1))
+        .strftime("%d.%m.%Y")})
+    assert too_early.status_code == 200 and "позже окончания голосования" in html(too_early)
+    assert not VotingExtension.objects.exists()
+
+    saved = client.post("/admin/voting/votingextension/add/", form)
+    assert saved.status_code == 302, html(saved)
+    extension = VotingExtension.objects.get()
+    assert extension.actor == organiser and extension.city == race.city
+    assert AuditLogEntry.objects.filter(action="voting_extended", actor=organiser).exists()
+    assert vote_cast(voter=race.voter(), candidate=race.candidates[0], channel="web")
+
+    assert client.get(f"/admin/voting/vote/?q={receipt_display(Vote.objects.get().receipt).lower()}").status_code \
+        == 200
+    assert client.post(f"/admin/voting/vote/{Vote.objects.get().pk}/delete/").status_code == 403

@@ -28,6 +28,11 @@ ORGANISER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "cities.committeemembership": ("add", "change", "delete", "view"),
     "core.auditlogentry": ("view",),
     "auth.user": ("view",),  # to pick committee members' accounts
+    # the vote: records are insert-only (the admin only shows them); extensions of a city's window are added
+    "voting.vote": ("view",),
+    "voting.ledgerentry": ("view",),
+    "voting.voteannulment": ("view",),
+    "voting.votingextension": ("add", "view"),
 }
 
 
