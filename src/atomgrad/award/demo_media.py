@@ -171,15 +171,21 @@ class PetitionText:
 def _wrap(text: str, font: _Font, max_width: float) -> list[str]:
     """Break a paragraph into lines no wider than `max_width` pixels in this font."""
     lines: list[str] = []
-    current = ""
+    current, width = "", 0.0
+    space = _word_width(font, " ")
     for word in font.text(text).split():
-        candidate = f"{current} {word}" if current else word
-        if current and font.font.getlength(candidate) > max_width:
+        word_width = _word_width(font, word)
+        if current and width + space + word_width > max_width:
             lines.append(current)
-            current = word
+            current, width = word, word_width
         else:
-            current = candidate
+            current, width = (f"{current} {word}", width + space + word_width) if current else (word, word_width)
     return [*lines, current]
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_width(font: _Font, word: str) -> float:
+    return font.font.getlength(word)
 
 
 def _draw_paragraph(draw: ImageDraw.ImageDraw, text: str, *, top: float, size: int = 17, bold: bool = False,
@@ -197,23 +203,39 @@ def _draw_paragraph(draw: ImageDraw.ImageDraw, text: str, *, top: float, size: i
     return top
 
 
-def petition_pdf(petition: PetitionText) -> bytes:
-    """A one-page petition (ходатайство) as a valid PDF: a bilevel A4 page image, CCITT G4 compressed."""
+_PETITION_HEADER_BOTTOM = PETITION_MARGIN + 3 * 22 + 50
+
+
+@functools.lru_cache(maxsize=64)
+def _petition_blank(season_year: int, city_name: str) -> tuple[Image.Image, float]:
+    """The part of a petition that is the same for a city and year (the address, the title, the footer),
+    drawn once; returns the page and where the body starts."""
     page = Image.new("L", PETITION_SIZE, 255)
     draw = ImageDraw.Draw(page)
     right = PETITION_SIZE[0] - PETITION_MARGIN
     small = _font(15)
-    top = PETITION_MARGIN
-    for line in ("В городской организационный комитет", "премии «Новые Созидатели»", f"г. {petition.city_name}"):
+    top: float = PETITION_MARGIN
+    for line in ("В городской организационный комитет", "премии «Новые Созидатели»", f"г. {city_name}"):
         draw.text((right, top), small.text(line), font=small.font, fill=0, anchor="ra")
         top += 22
-    top += 50
-    top = _draw_paragraph(draw, "ХОДАТАЙСТВО", top=top, size=26, bold=True, centred=True)
+    top = _draw_paragraph(draw, "ХОДАТАЙСТВО", top=_PETITION_HEADER_BOTTOM, size=26, bold=True, centred=True)
     top = _draw_paragraph(
         draw, "о выдвижении соискателя премии народного признания атомных городов "
-              f"«Новые Созидатели» — {petition.season_year}", top=top + 6, size=16, centred=True,
+              f"«Новые Созидатели» — {season_year}", top=top + 6, size=16, centred=True,
     )
-    top += 30
+    note = _font(13)
+    draw.text((PETITION_SIZE[0] / 2, PETITION_SIZE[1] - 60),
+              note.text("Демонстрационный документ: организации и люди вымышлены."), font=note.font, fill=0,
+              anchor="ma")
+    return page, top + 30
+
+
+def petition_pdf(petition: PetitionText) -> bytes:
+    """A one-page petition (ходатайство) as a valid PDF: a bilevel A4 page image, CCITT G4 compressed."""
+    blank, top = _petition_blank(petition.season_year, petition.city_name)
+    page = blank.copy()
+    draw = ImageDraw.Draw(page)
+    right = PETITION_SIZE[0] - PETITION_MARGIN
     top = _draw_paragraph(
         draw, f"{petition.nominator_name} выдвигает соискателем премии «Новые Созидатели» от города "
               f"{petition.city_name}:", top=top,
@@ -239,11 +261,6 @@ def petition_pdf(petition: PetitionText) -> bytes:
         draw.text((right, top), regular.text(name), font=regular.font, fill=0, anchor="ra")
         top += 60
     draw.text((PETITION_MARGIN, top), regular.text(petition.meeting_date), font=regular.font, fill=0)
-
-    note = _font(13)
-    draw.text((PETITION_SIZE[0] / 2, PETITION_SIZE[1] - 60),
-              note.text("Демонстрационный документ: организации и люди вымышлены."), font=note.font, fill=0,
-              anchor="ma")
 
     output = io.BytesIO()
     page.convert("1", dither=Image.Dither.NONE).save(output, "PDF", resolution=PETITION_DPI,
