@@ -39,6 +39,8 @@ def _local_secret(name: str) -> str:
 
 
 DEBUG = env_bool("DEBUG")
+# Shows a banner on every page saying the people and organisations are fictional (`make run` turns it on).
+DEMO_MODE = env_bool("DEMO_MODE")
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret("SECRET_KEY")
 # Key of the keyed hash that stores voters' phone numbers (HMAC-SHA256); losing it orphans all identities.
 PHONE_HASH_KEY = os.environ.get("PHONE_HASH_KEY") or _local_secret("PHONE_HASH_KEY")
