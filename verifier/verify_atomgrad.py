@@ -98,14 +98,39 @@ def entry_lines(path: str) -> Iterator[tuple[int, str]]:
     """(line number, line) for each non-empty line; line numbers start at 1."""
     with open_text(path) as stream:
         for number, line in enumerate(stream, start=1):
-            if line.strip():
+            if len(line) > 2 or line.strip():
                 yield number, line
 
 
+# One encoder for every entry (the canonical encoding of docs/ledger.md: UTF-8 JSON, keys sorted, no spaces).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_DECODER = json.JSONDecoder()
+
+
 def canonical_hash(entry: dict[str, Any]) -> str:
-    body = {name: entry[name] for name in ENTRY_FIELDS}
-    data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    """SHA-256 of the entry's canonical encoding (its ENTRY_FIELDS only; `entry_hash` and any other key left
+    out)."""
+    body = entry if len(entry) == len(ENTRY_FIELDS) else {name: entry[name] for name in ENTRY_FIELDS}
+    return hashlib.sha256(_ENCODER.encode(body).encode("utf-8")).hexdigest()
+
+
+def shape_is_sound(entry: Any) -> bool:
+    """The fast check of an entry's shape (the common case); `check_shape` says what is wrong otherwise."""
+    try:
+        return (
+            type(entry) is dict
+            and type(entry["season"]) is int and type(entry["sequence"]) is int and type(entry["candidate"]) is int
+            and type(entry["kind"]) is str and type(entry["created_at"]) is str and type(entry["voter"]) is str
+            and type(entry["city"]) is str and type(entry["prev_hash"]) is str
+            and type(entry["entry_hash"]) is str
+            and (entry["target_sequence"] is None or type(entry["target_sequence"]) is int)
+            and (entry["channel"] is None or type(entry["channel"]) is str)
+            and (entry["reason_code"] is None or type(entry["reason_code"]) is str)
+            and (entry["reason"] is None or type(entry["reason"]) is str)
+            and entry["kind"] in KINDS
+        )
+    except KeyError:
+        return False
 
 
 def check_shape(entry: Any, where: str) -> None:
@@ -138,10 +163,12 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
     for line_number, line in entry_lines(path):
         where = f"entry {expected_sequence} (line {line_number})"
         try:
-            entry = json.loads(line)
+            entry = _DECODER.decode(line)
         except ValueError:
             raise Disagreement(f"{where}: not valid JSON") from None
-        check_shape(entry, where)
+        if not shape_is_sound(entry):
+            check_shape(entry, where)
+            raise Disagreement(f"{where}: the entry is not of the ledger's shape")
         sequence = entry["sequence"]
         if sequence != expected_sequence:
             raise Disagreement(f"{where}: sequence is {sequence}, expected {expected_sequence} "
@@ -149,8 +176,9 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
         if entry["prev_hash"] != previous_hash:
             raise Disagreement(f"{where}: prev_hash does not match the previous entry's hash "
                                "(an entry is missing, changed or out of order)")
+        claimed = entry.pop("entry_hash")
         digest = canonical_hash(entry)
-        if entry["entry_hash"] != digest:
+        if claimed != digest:
             raise Disagreement(f"{where}: entry_hash does not match the entry's fields (the entry was changed)")
         if recount.season is None:
             recount.season = entry["season"]
@@ -161,7 +189,12 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
         city = entry["city"]
         candidate = entry["candidate"]
         kind = entry["kind"]
-        count = recount.counts.setdefault(city, {}).setdefault(candidate, Count())
+        city_counts = recount.counts.get(city)
+        if city_counts is None:
+            city_counts = recount.counts[city] = {}
+        count = city_counts.get(candidate)
+        if count is None:
+            count = city_counts[candidate] = Count()
         if kind == KIND_VOTE:
             if entry["channel"] is None or entry["target_sequence"] is not None:
                 raise Disagreement(f"{where}: a vote must have a channel and no target")
@@ -215,7 +248,7 @@ def second_pass(path: str, recount: Recount) -> None:
         annulments = wanted.get(sequence)
         if annulments is None:
             continue
-        vote = json.loads(line)
+        vote = _DECODER.decode(line)
         for annulment in annulments:
             where = f"entry {annulment.sequence}"
             if vote["kind"] != KIND_VOTE:
