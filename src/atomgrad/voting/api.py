@@ -28,7 +28,7 @@ from atomgrad.voting.schemas import (
     VoteIn,
     VoteOut,
 )
-from atomgrad.voting.services.ballots import vote_cast
+from atomgrad.voting.services.ballots import not_published_error, vote_cast
 
 router = Router(tags=["voting"])
 
@@ -48,12 +48,7 @@ def vote_create(request: HttpRequest, payload: VoteIn) -> tuple[int, dict[str, A
     voter = _voter(request)
     candidate = selectors.candidate_get_for_vote(candidate_id=payload.candidate)
     if candidate is None:
-        raise ApplicationError(
-            "candidate_not_published",
-            "За этого соискателя нельзя голосовать: его нет среди опубликованных соискателей этого голосования.",
-            "You cannot vote for this candidate: they are not among the published candidates of this vote.",
-            status=422, details={"candidate": payload.candidate},
-        )
+        raise not_published_error(payload.candidate)
     vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.API)
     return 201, {
         "receipt": receipt_display(vote.receipt),

@@ -137,12 +137,13 @@ def voting_window_check(*, season: Season, city: City, now: dt.datetime | None =
 # --- refusals -----------------------------------------------------------------------------------------------
 
 
-def not_published_error() -> ApplicationError:
+def not_published_error(candidate_id: int | None = None) -> ApplicationError:
     return ApplicationError(
         "candidate_not_published",
         "За этого соискателя нельзя голосовать: его нет среди опубликованных соискателей этого голосования.",
         "You cannot vote for this candidate: they are not among the published candidates of this vote.",
         status=422,
+        details={"candidate": candidate_id} if candidate_id is not None else None,
     )
 
 
@@ -189,7 +190,7 @@ def vote_precheck(*, voter: SeasonVoter, candidate: Application, now: dt.datetim
     """
     season = voter.season
     if candidate.status != ApplicationStatus.ACCEPTED or candidate.season_id != voter.season_id:
-        raise not_published_error()
+        raise not_published_error(candidate.pk)
     voting_window_check(season=season, city=candidate.city, now=now)
     if season.own_city_only and candidate.city_id != voter.city_id:
         raise wrong_city_error(voter.city, candidate.city)
