@@ -40,12 +40,14 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Json
 
 def _register_routers() -> None:
     from atomgrad.award.api import router as award_router
+    from atomgrad.results.api import router as results_router
     from atomgrad.voting.api import router as voting_router
     from atomgrad.voting.api_auth import router as auth_router
 
     api.add_router("", award_router)
     api.add_router("", voting_router)
     api.add_router("", auth_router)
+    api.add_router("", results_router)
 
 
 _register_routers()

@@ -92,4 +92,22 @@ class CityResultsHiddenOut(Schema):
     candidates: list[ResultCandidateOut] = Field(description="По алфавиту (ФИО), без числа голосов")
 
 
-CityResultsOut = Annotated[CityResultsPublicOut | CityResultsHiddenOut, Field(discriminator="counts")]
+class ResultCandidatePublishedOut(ResultCandidateCountedOut):
+    place: int | None = Field(description="Место по протоколу; нет у снятых и в недействительном голосовании")
+    laureate: bool = Field(description="Призёр (1–3 место)")
+    disqualified: bool
+
+
+class CityResultsPublishedOut(Schema):
+    counts: Literal["published"] = Field(description="published — итоги утверждены подписанным протоколом и "
+                                                     "опубликованы (числа протокола; подробнее /api/v1/results/…)")
+    season: int
+    city: str
+    void: bool = Field(description="Голосование в городе признано недействительным")
+    protocol_sha256: str = Field(description="SHA-256 PDF протокола")
+    candidates: list[ResultCandidatePublishedOut] = Field(description="В порядке мест; снятые — в конце")
+
+
+CityResultsOut = Annotated[
+    CityResultsPublicOut | CityResultsHiddenOut | CityResultsPublishedOut, Field(discriminator="counts")
+]
