@@ -15,8 +15,8 @@ VOTER_PHONE = "+79161234567"
 
 
 def application(**kwargs: object) -> Application:
-    """ApplicationFactory with a person_key that fits its 64 characters (the factory's default is 65 long,
-    which PostgreSQL refuses)."""
+    """ApplicationFactory with a random person_key of its own (unique per season without relying on the
+    factory's sequence)."""
     kwargs.setdefault("person_key", f"vote-test-{uuid.uuid4().hex}")
     return ApplicationFactory(**kwargs)
 
