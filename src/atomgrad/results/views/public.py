@@ -50,7 +50,7 @@ def _city_or_404(slug: str) -> City:
 def results_index(request: HttpRequest) -> HttpResponse:
     season = season_get(year=None)
     if season is None:
-        return render(request, "results/public/no_season.html", status=404)
+        return render(request, "results/public/no_season.html")
     return redirect("results:season", year=season.year)
 
 
