@@ -67,6 +67,7 @@ class FakeTelegram:
         self._file_ids = itertools.count(1)
         self._retry_after: dict[str, list[int]] = {}
         self._forbidden_chats: set[int] = set()
+        self._updates: list[dict[str, Any]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -110,6 +111,12 @@ class FakeTelegram:
             self.messages.clear()
             self._retry_after.clear()
             self._forbidden_chats.clear()
+            self._updates.clear()
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for a bot that long-polls (getUpdates)."""
+        with self._lock:
+            self._updates.append(update)
 
     def answer_429(self, method: str, *, times: int, retry_after: int = 1) -> None:
         """The next `times` calls of `method` are answered 429 Too Many Requests with `retry_after`."""
@@ -173,11 +180,27 @@ class FakeTelegram:
     async def _serve(self) -> None:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/_control/calls", self._control_calls)
+        app.router.add_post("/_control/message", self._control_message)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _control_calls(self, request: web.Request) -> web.Response:
+        """For a fake server in another process (benchmarks): the number of calls so far, per method."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for call in self.calls:
+                counts[call.method] = counts.get(call.method, 0) + 1
+        return web.json_response(counts)
+
+    async def _control_message(self, request: web.Request) -> web.Response:
+        """Put a message in a chat as if the bot had sent it (so that buttons under it can be edited)."""
+        body = await request.json()
+        self._store(int(body["chat_id"]), {"text": body.get("text", "")}, int(body["message_id"]))
+        return web.json_response({"ok": True})
 
     async def _handle(self, request: web.Request) -> web.Response:
         arrived = time.monotonic()
@@ -213,6 +236,8 @@ class FakeTelegram:
             return web.json_response(
                 {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}, status=403
             )
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
         handler = getattr(self, f"_m_{method.lower()}", None)
         if handler is None:
             call.status = 404
@@ -315,5 +340,21 @@ class FakeTelegram:
     def _m_setmycommands(self, params: dict[str, Any], files: dict[str, int]) -> bool:
         return True
 
-    def _m_getupdates(self, params: dict[str, Any], files: dict[str, int]) -> list[dict[str, Any]]:
-        return []
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Long polling: updates from `offset` on (earlier ones are confirmed and dropped); waits up to
+        `timeout` seconds (at most 0.2 here) when there are none."""
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 0.2)
+        while True:
+            with self._lock:
+                self._updates = [update for update in self._updates if update["update_id"] >= offset]
+                ready = list(self._updates)
+            if ready or time.monotonic() >= deadline:
+                return ready
+            await asyncio.sleep(0.02)
+
+
+if __name__ == "__main__":  # a fake server in a process of its own: prints its port, serves until killed
+    server = FakeTelegram().start()
+    print(server.port, flush=True)
+    threading.Event().wait()

@@ -26,7 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from atomgrad.award.models import ConsentKind, Season
-from atomgrad.award.selectors import candidate_list_published, season_current
+from atomgrad.award.selectors import candidate_list_published
 from atomgrad.award.services.reference import consent_current
 from atomgrad.bot.models import TelegramAccount, TelegramPhoto
 from atomgrad.core.errors import ApplicationError
@@ -226,8 +226,14 @@ def _city_item(city: object) -> CityItem:
     return CityItem(id=city.pk, slug=city.slug, name_ru=city.name_ru, name_en=city.name_en)  # type: ignore[attr-defined]
 
 
+def _season_current() -> Season | None:
+    """`award.selectors.season_current` (the latest season by year) without prefetching its cities: the bot
+    asks for the season on every update and needs the cities only when choosing one."""
+    return Season.objects.order_by("-year").first()
+
+
 def season_info() -> SeasonInfo | None:
-    season = season_current()
+    season = _season_current()
     return _season_info(season) if season is not None else None
 
 
@@ -398,7 +404,7 @@ def _votes_left(voter: SeasonVoter, season: Season) -> tuple[int, int]:
 
 
 def voter_info(*, telegram_user_id: int) -> VoterInfo | None:
-    season = season_current()
+    season = _season_current()
     if season is None:
         return None
     voter = _voter(telegram_user_id=telegram_user_id, season=season)
@@ -412,7 +418,7 @@ def voter_info(*, telegram_user_id: int) -> VoterInfo | None:
 
 
 def _voter_required(telegram_user_id: int) -> tuple[Season, SeasonVoter]:
-    season = season_current()
+    season = _season_current()
     voter = _voter(telegram_user_id=telegram_user_id, season=season) if season is not None else None
     if season is None or voter is None:
         raise BotRefusal("not_registered")
@@ -430,6 +436,12 @@ def candidate_card(*, telegram_user_id: int, sphere_id: int, index: int, bot_id:
     """The card at `index` (clamped into the list, wrapping around) of the published candidates of the voter's
     own city, optionally of one sphere. The city is always the voter's: a callback cannot choose it."""
     season, voter = _voter_required(telegram_user_id)
+    return _card(season=season, voter=voter, sphere_id=sphere_id, index=index, bot_id=bot_id)
+
+
+def _card(
+    *, season: Season, voter: SeasonVoter, sphere_id: int, index: int, bot_id: int, with_photo: bool = True
+) -> CandidateCard | EmptyList:
     city_candidates = candidate_list_published(season=season, city=voter.city)
     spheres: dict[int, SphereItem] = {}
     for candidate in city_candidates:
@@ -444,7 +456,7 @@ def candidate_card(*, telegram_user_id: int, sphere_id: int, index: int, bot_id:
     candidate = candidates[index]
     photo_name = candidate.photo.name if candidate.photo else ""
     file_id = None
-    if photo_name:
+    if photo_name and with_photo:
         file_id = (
             TelegramPhoto.objects.filter(bot_id=bot_id, storage_name=photo_name).values_list("file_id", flat=True)
             .first()
@@ -494,8 +506,11 @@ def vote_check(*, telegram_user_id: int, candidate_id: int) -> str:
     return candidate.full_name
 
 
-def vote(*, telegram_user_id: int, candidate_id: int) -> VoteOutcome:
-    """Cast the voter's vote through the one voting service. Every refusal is the service's ApplicationError
+def vote(
+    *, telegram_user_id: int, candidate_id: int, sphere_id: int = 0, index: int = 0, bot_id: int = 0
+) -> tuple[VoteOutcome, CandidateCard | EmptyList]:
+    """Cast the voter's vote through the one voting service, and return the card at (`sphere_id`, `index`)
+    as it is after the vote (to refresh its buttons). Every refusal is the service's ApplicationError
     (already voted, limit reached, another city, window closed, candidate not published)."""
     from atomgrad.voting.receipts import receipt_display
     from atomgrad.voting.selectors import candidate_get_for_vote
@@ -507,11 +522,14 @@ def vote(*, telegram_user_id: int, candidate_id: int) -> VoteOutcome:
         raise not_published_error()
     cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM)  # updates voter.votes_cast
     used, left = _votes_left(voter, season)
-    return VoteOutcome(
+    outcome = VoteOutcome(
         candidate_id=candidate.pk, candidate_name=candidate.full_name, receipt=receipt_display(cast.receipt),
         verify_url=verify_url(cast.receipt), votes_used=used, votes_left=left,
         votes_per_voter=season.votes_per_voter,
     )
+    # The card is shown again only to refresh its buttons: its photo's file id is not needed.
+    return outcome, _card(season=season, voter=voter, sphere_id=sphere_id, index=index, bot_id=bot_id,
+                          with_photo=False)
 
 
 def my_votes(*, telegram_user_id: int) -> MyVotes:

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery
 
 from atomgrad.bot import keyboards, services
 from atomgrad.bot.callbacks import VoteAskCallback, VoteConfirmCallback, VotedCallback
-from atomgrad.bot.services import BotRefusal
+from atomgrad.bot.services import BotRefusal, CandidateCard, EmptyList
 from atomgrad.bot.texts import esc, t
 from atomgrad.bot.ui import replace_card, set_card_buttons, tell
 from atomgrad.core.errors import ApplicationError
@@ -42,7 +42,10 @@ async def vote_ask(query: CallbackQuery, callback_data: VoteAskCallback, lang: s
 @router.callback_query(VoteConfirmCallback.filter())
 async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
     try:
-        outcome = await services.avote(telegram_user_id=query.from_user.id, candidate_id=callback_data.candidate_id)
+        outcome, card = await services.avote(
+            telegram_user_id=query.from_user.id, candidate_id=callback_data.candidate_id,
+            sphere_id=callback_data.sphere_id, index=callback_data.index, bot_id=query.bot.id,  # type: ignore[union-attr]
+        )
     except BotRefusal as refusal:
         await tell(query, t(lang, refusal.key))
         return
@@ -58,11 +61,11 @@ async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback,
         t(lang, "vote_accepted", name=esc(outcome.candidate_name), receipt=esc(outcome.receipt),
           url=outcome.verify_url, left=outcome.votes_left, votes=outcome.votes_per_voter),
     )
-    await _refresh_card(query, callback_data, lang)
+    await _show_card(query, callback_data, lang, card)
 
 
 async def _refresh_card(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
-    """Put the card's own buttons back (now showing "you supported" where it applies)."""
+    """Put the card's own buttons back after a refusal."""
     try:
         card = await services.acandidate_card(
             telegram_user_id=query.from_user.id, sphere_id=callback_data.sphere_id, index=callback_data.index,
@@ -70,8 +73,14 @@ async def _refresh_card(query: CallbackQuery, callback_data: VoteConfirmCallback
         )
     except BotRefusal:
         return
-    if isinstance(card, services.CandidateCard) and card.candidate_id == callback_data.candidate_id:
-        await set_card_buttons(query, keyboards.card(lang, card))
+    await _show_card(query, callback_data, lang, card)
+
+
+async def _show_card(
+    query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str, card: CandidateCard | EmptyList
+) -> None:
+    if isinstance(card, CandidateCard) and card.candidate_id == callback_data.candidate_id:
+        await set_card_buttons(query, keyboards.card(lang, card))  # now showing "you supported"
     else:  # the list changed under the card (a candidate was withdrawn): show what is there now
         await replace_card(query, lang, card)
 
