@@ -175,6 +175,19 @@ def test_a_candidate_of_another_city_is_refused_when_the_season_says_own_city_on
     assert counts(race.season) == (0, 0, 0)
 
 
+def test_a_city_change_committed_after_the_voter_was_read_is_refused_as_another_city():
+    """The voter object a request holds can be stale: a city change (allowed before the first vote) may commit
+    between reading the voter and casting. The counter update re-checks the city under the row lock."""
+    race = election(k=3)
+    voter = race.voter()
+    elsewhere = CityFactory(name_ru="Саров")
+    SeasonVoter.objects.filter(pk=voter.pk).update(city=elsewhere)  # the other request's committed change
+    error = refusal(vote_cast, voter=voter, candidate=race.candidates[0], channel="web")
+    assert error.code == "wrong_city"
+    assert counts(race.season) == (0, 0, 0)
+    assert SeasonVoter.objects.get(pk=voter.pk).votes_cast == 0
+
+
 def test_a_candidate_of_another_city_is_accepted_when_the_season_allows_it():
     race = election(k=3, own_city_only=False)
     voter = race.voter(city=CityFactory())

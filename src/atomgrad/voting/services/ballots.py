@@ -252,10 +252,12 @@ def _tally_add(*, season_id: int, candidate_id: int, delta: int) -> None:
     tallies.update(votes=F("votes") + delta)
 
 
-def _voter_take_vote(*, voter: SeasonVoter, limit: int) -> tuple[int, str] | None:
+def _voter_take_vote(*, voter: SeasonVoter, limit: int, city_id: int | None) -> tuple[int, str] | None:
     """Count one more vote for the voter unless they are at the limit: one conditional UPDATE, which also
-    locks the voter's row until commit. Returns (votes cast now, the identity's phone hash) or None at the
-    limit. RETURNING (PostgreSQL; SQLite 3.35+) saves a query for each: the count and the pseudonym's input."""
+    locks the voter's row until commit. Returns (votes cast now, the identity's phone hash) or None when the
+    row did not qualify: at the limit, or (with `city_id`) no longer registered in that city — a city change
+    that committed after `vote_precheck` read the voter. RETURNING (PostgreSQL; SQLite 3.35+) saves a query
+    for each: the count and the pseudonym's input."""
     quote = connection.ops.quote_name
     voter_table = quote(SeasonVoter._meta.db_table)
     identity_table = quote(VoterIdentity._meta.db_table)
@@ -264,14 +266,16 @@ def _voter_take_vote(*, voter: SeasonVoter, limit: int) -> tuple[int, str] | Non
     identity_fk = quote(SeasonVoter._meta.get_field("identity").column)
     identity_pk = quote(VoterIdentity._meta.pk.column)
     phone_hash = quote(VoterIdentity._meta.get_field("phone_hash").column)
+    city_condition = f"AND {quote(SeasonVoter._meta.get_field('city').column)} = %s " if city_id is not None else ""
     sql = (
         f"UPDATE {voter_table} SET {votes_cast} = {votes_cast} + 1 "  # noqa: S608 - identifiers from _meta
-        f"WHERE {voter_pk} = %s AND {votes_cast} < %s "
+        f"WHERE {voter_pk} = %s AND {votes_cast} < %s {city_condition}"
         f"RETURNING {votes_cast}, (SELECT {phone_hash} FROM {identity_table} "
         f"WHERE {identity_table}.{identity_pk} = {voter_table}.{identity_fk})"
     )
+    params = [voter.pk, limit] if city_id is None else [voter.pk, limit, city_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [voter.pk, limit])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return (int(row[0]), str(row[1])) if row else None
 
@@ -321,9 +325,14 @@ def _vote_write(
         cast_at=timezone.now(), receipt=receipt,
     )
     # 2. The cap: the voter's counter goes up only while below K (this locks the voter's row).
-    taken = _voter_take_vote(voter=voter, limit=limit)
-    if taken is None:
-        raise limit_reached_error(limit)  # rolls the vote row back
+    taken = _voter_take_vote(
+        voter=voter, limit=limit, city_id=candidate.city_id if season.own_city_only else None
+    )
+    if taken is None:  # rolls the vote row back
+        current = SeasonVoter.objects.select_related("city").get(pk=voter.pk)
+        if season.own_city_only and current.city_id != candidate.city_id:
+            raise wrong_city_error(current.city, candidate.city)
+        raise limit_reached_error(limit)
     votes_cast, identity_phone_hash = taken
     # 3. The live count.
     _tally_add(season_id=season.pk, candidate_id=candidate.pk, delta=1)
