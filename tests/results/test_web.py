@@ -182,3 +182,33 @@ def test_anonymous_visitors_are_sent_to_log_in(client, two_cities):
     home, _ = two_cities
     response = client.get(reverse("results:review", args=[home.season.year, home.city.slug]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_organisers_build_documents_and_download_the_ledger_and_audit_log(client, two_cities):
+    home, away = two_cities
+    year = home.season.year
+    boss = organiser()
+    client.force_login(boss)
+    # nothing published yet: no documents, a clear message; the organisers' ledger download works already
+    response = client.post(reverse("results:documents_make", args=[year]), follow=True)
+    assert "Итоги сезона ещё не опубликованы" in response.content.decode()
+    ledger_lines = b"".join(client.get(reverse("results:export_ledger", args=[year])).streaming_content)
+    assert ledger_lines.count(b"\n") == 19  # 13 + 6 votes
+    client.logout()
+    assert client.get(reverse("results:export_ledger", args=[year])).status_code == 404
+
+    from tests.results.helpers import sign_and_publish
+
+    sign_and_publish(home, publisher=boss)
+    client.force_login(boss)
+    response = client.post(reverse("results:documents_make", args=[year]), follow=True)
+    assert "Документы сформированы: дипломов 4, грамот 3." in response.content.decode()
+    archive = client.get(reverse("results:documents_download", args=[year]))
+    assert archive.status_code == 200 and archive["Content-Disposition"].endswith(f'ceremony-documents-{year}.zip"')
+    audit = b"".join(client.get(reverse("results:audit_csv")).streaming_content).decode()
+    assert "results_published" in audit and "protocol_signed" in audit and home.chair.username in audit
+    # the public season page lists the published city's laureates and not the other city's numbers
+    client.logout()
+    season_page = client.get(reverse("results:season", args=[year])).content.decode()
+    assert "Петрова Полина" in season_page and "Ульянова Ульяна" not in season_page
+    assert "ещё не опубликованы" in season_page
