@@ -16,6 +16,7 @@ from tests.factories import SeasonVoterFactory, VoterIdentityFactory
 
 from atomgrad.bot.broadcast import (
     SendRateLimiter,
+    broadcast_enqueue_published,
     broadcast_results_enqueue,
     broadcast_run,
     broadcast_run_pending,
@@ -23,6 +24,7 @@ from atomgrad.bot.broadcast import (
 )
 from atomgrad.bot.dispatcher import build_bot
 from atomgrad.bot.models import BroadcastDelivery, DeliveryStatus, TelegramAccount
+from atomgrad.voting.models import SeasonVoter
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +211,57 @@ def simulate(limiter: SendRateLimiter, now: list[float], count: int, *, idle_eve
         limiter.starts.append(now[0])
         now[0] += 0.3 if idle_every and index % idle_every == 0 else 0.001
     return starts
+
+
+def publish(world, city) -> None:  # type: ignore[no-untyped-def]
+    """The organisers publish the city's signed result (rows as the results app writes them)."""
+    from tests.factories import make_organiser
+
+    from atomgrad.results.models import CityProtocol, ProtocolStatus, Publication
+
+    organiser = make_organiser()
+    now = timezone.now()
+    protocol = CityProtocol.objects.create(
+        season=world.season, city=city, version=1, status=ProtocolStatus.SIGNED, created_at=now,
+        created_by=organiser, pdf="protocols/p.pdf", pdf_sha256="0" * 64, ledger_sequence=0,
+        ledger_head_hash="0" * 64, data={}, data_digest="0" * 64, signed_at=now, signed_by=organiser,
+    )
+    Publication.objects.create(season=world.season, city=city, protocol=protocol, published_at=now,
+                               published_by=organiser)
+
+
+def test_publishing_a_citys_results_notifies_that_citys_voters(telegram: FakeTelegram, world) -> None:
+    """The worker of `runbot` notices the publication by itself and tells the voters of that city only."""
+    from atomgrad.bot.broadcast import broadcast_worker
+
+    in_sarov = voters(world, 3)
+    in_zarechny = []
+    for chat in voters(world, 2):
+        SeasonVoter.objects.filter(identity__telegram_user_id=chat).update(city=world.other_city)
+        in_zarechny.append(chat)
+
+    async def worker_running(until_sent: int) -> None:
+        bot = build_bot()
+        stop = asyncio.Event()
+        worker = asyncio.create_task(broadcast_worker(bot, interval=0.1, stop=stop))
+        await asyncio.sleep(0.5)
+        while len(telegram.calls_of("sendMessage", ok_only=True)) < until_sent:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await worker
+        await bot.session.close()
+
+    async_to_sync(worker_running)(0)
+    assert not telegram.calls_of("sendMessage")  # nothing is published yet
+    publish(world, world.city)
+    async_to_sync(worker_running)(len(in_sarov))
+
+    sent = ok_sends_per_chat(telegram)
+    assert set(sent) == set(in_sarov) and set(sent.values()) == {1}
+    text = telegram.calls_of("sendMessage", ok_only=True)[0].params["text"]
+    assert "в городе Саров опубликованы" in text
+    assert f"https://atomgrad.example/results/{world.season.year}/sarov/" in text
+    assert broadcast_enqueue_published() == []  # once per city
 
 
 def test_the_limiter_schedule_never_exceeds_the_rate() -> None:

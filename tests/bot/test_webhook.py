@@ -168,3 +168,21 @@ def test_webhook_body_is_json_of_an_update(driver: BotDriver, world, client) -> 
                            HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=WEBHOOK_SECRET)
     assert response.status_code == 200
     assert "/myvotes" in driver.fake.texts(ANNA.id)[-1]
+
+
+def test_state_storage_is_the_database_unless_redis_is_configured(settings, monkeypatch) -> None:
+    import importlib.util
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from atomgrad.bot.fsm_storage import DjangoStorage, storage_from_settings
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    settings.REDIS_URL = ""
+    assert isinstance(storage_from_settings(), DjangoStorage)
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    if importlib.util.find_spec("redis") is None:  # the package is not a pinned dependency (docs/bot.md)
+        with pytest.raises(ImproperlyConfigured, match="pip install redis"):
+            storage_from_settings()
+    else:
+        assert type(storage_from_settings()).__name__ == "RedisStorage"

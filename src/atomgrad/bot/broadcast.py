@@ -1,8 +1,10 @@
 """The results notice: one message to every voter who asked for it, through a queue that keeps Telegram's
 flood limits and survives restarts without sending anyone the notice twice.
 
-- `broadcast_results_enqueue(season=…)` creates the season's job (once) and one `BroadcastDelivery` row per
-  opted-in Telegram voter (unique per job and account, so a second call only adds people who opted in since).
+- When organisers publish a city's results (`results.Publication`), `broadcast_enqueue_published()` (run by
+  the worker every round) creates that city's job, once, with one `BroadcastDelivery` row per opted-in
+  Telegram voter of the city (unique per job and account, so a second call only adds people who opted in
+  since). `broadcast_results_enqueue(season=…, city=None)` does the same for the whole season by hand.
 - `broadcast_run(bot, job_id=…)` sends a job's pending deliveries; `broadcast_run_pending(bot)` every
   unfinished job. `runbot` does the latter in the background; `manage.py broadcast_results --send` in the
   foreground.
@@ -41,6 +43,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from asgiref.sync import sync_to_async
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F
@@ -48,8 +51,9 @@ from django.utils import timezone
 
 from atomgrad.award.models import Season
 from atomgrad.bot.models import BroadcastDelivery, BroadcastJob, BroadcastKind, DeliveryStatus, TelegramAccount
-from atomgrad.bot.services import results_url
+from atomgrad.bot.services import city_results_url, results_url
 from atomgrad.bot.texts import EN, RU, t
+from atomgrad.cities.models import City
 from atomgrad.voting.models import VoterIdentity
 
 logger = logging.getLogger("atomgrad.bot.broadcast")
@@ -110,25 +114,31 @@ class SendRateLimiter:
 # --- the queue in the database -----------------------------------------------------------------------------
 
 
-def _results_texts(season: Season) -> tuple[str, str]:
-    url = results_url(season.year)
-    return (
-        t(RU, "broadcast_results", title=season.title, url=url),
-        t(EN, "broadcast_results", title=season.title, url=url),
-    )
+def _results_texts(season: Season, city: City | None) -> tuple[str, str]:
+    if city is None:
+        url = results_url(season.year)
+        return (t(RU, "broadcast_results", title=season.title, url=url),
+                t(EN, "broadcast_results", title=season.title, url=url))
+    url = city_results_url(season.year, city.slug)
+    return (t(RU, "broadcast_city_results", title=season.title, city=city.name_ru, url=url),
+            t(EN, "broadcast_city_results", title=season.title, city=city.name_en, url=url))
 
 
-def broadcast_results_enqueue(*, season: Season) -> tuple[BroadcastJob, int]:
-    """The season's results notice and its recipients: Telegram accounts that opted in, are not blocked and
-    belong to a voter registered in the season. Idempotent; returns (job, deliveries added)."""
+def broadcast_results_enqueue(*, season: Season, city: City | None = None) -> tuple[BroadcastJob, int]:
+    """The results notice and its recipients: Telegram accounts that opted in, are not blocked and belong to
+    a voter registered in the season (in `city`, when given). Idempotent: a second call adds only people who
+    opted in since. Returns (job, deliveries added)."""
     with transaction.atomic():
-        text_ru, text_en = _results_texts(season)
+        text_ru, text_en = _results_texts(season, city)
         job, _created = BroadcastJob.objects.get_or_create(
-            season=season, kind=BroadcastKind.RESULTS, defaults={"text_ru": text_ru, "text_en": text_en}
+            season=season, kind=BroadcastKind.RESULTS, city=city, defaults={"text_ru": text_ru, "text_en": text_en}
         )
-        voters = VoterIdentity.objects.filter(
-            season_registrations__season=season, telegram_user_id__isnull=False
-        ).values("telegram_user_id")
+        registrations = {"season_registrations__season": season}
+        if city is not None:
+            registrations["season_registrations__city"] = city
+        voters = VoterIdentity.objects.filter(telegram_user_id__isnull=False, **registrations).values(
+            "telegram_user_id"
+        )
         recipients = TelegramAccount.objects.filter(
             notify_results=True, blocked_at__isnull=True, telegram_user_id__in=voters
         ).exclude(deliveries__job=job)
@@ -143,8 +153,31 @@ def broadcast_results_enqueue(*, season: Season) -> tuple[BroadcastJob, int]:
         if rows and job.finished_at is not None:
             BroadcastJob.objects.filter(pk=job.pk).update(finished_at=None)
             job.finished_at = None
-    logger.info("results notice of season %s: %d recipients added", season.year, len(rows))
+    logger.info("results notice of season %s%s: %d recipients added", season.year,
+                f" ({city.slug})" if city else "", len(rows))
     return job, len(rows)
+
+
+def broadcast_enqueue_published(*, season: Season | None = None) -> list[tuple[BroadcastJob, int]]:
+    """A results notice for every city whose results the organisers have published (`results.Publication`)
+    and that has no notice yet. The bot's worker calls this every round, so publishing the results is all it
+    takes; nothing in the results app needs to know about the bot."""
+    if not apps.is_installed("atomgrad.results"):
+        return []
+    from atomgrad.results.models import Publication
+
+    publications = Publication.objects.select_related("season", "city").order_by("published_at", "id")
+    if season is not None:
+        publications = publications.filter(season=season)
+    noticed = BroadcastJob.objects.filter(kind=BroadcastKind.RESULTS, city__isnull=False).values_list(
+        "season_id", "city_id"
+    )
+    done = set(noticed)
+    return [
+        broadcast_results_enqueue(season=publication.season, city=publication.city)
+        for publication in publications
+        if (publication.season_id, publication.city_id) not in done
+    ]
 
 
 def lease_take(*, job_id: int, owner: str) -> bool:
@@ -264,6 +297,7 @@ _arequeue = sync_to_async(delivery_requeue)
 _aend = sync_to_async(delivery_end)
 _afinish = sync_to_async(job_finish_if_done)
 _ajobs = sync_to_async(jobs_unfinished)
+_aenqueue_published = sync_to_async(broadcast_enqueue_published)
 
 
 # --- the sender --------------------------------------------------------------------------------------------
@@ -363,11 +397,13 @@ async def broadcast_run_pending(bot: Bot, *, limiter: SendRateLimiter | None = N
 
 
 async def broadcast_worker(bot: Bot, *, interval: float = 15.0, stop: asyncio.Event | None = None) -> None:
-    """The background loop of `runbot`: look for unfinished jobs every `interval` seconds."""
+    """The background loop of `runbot`: every `interval` seconds, queue the notices of newly published
+    results and send whatever is unfinished."""
     limiter = SendRateLimiter(broadcast_rate())
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:
+            await _aenqueue_published()
             await broadcast_run_pending(bot, limiter=limiter)
         except asyncio.CancelledError:
             raise

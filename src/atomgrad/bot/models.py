@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from atomgrad.award.models import Season
+from atomgrad.cities.models import City
 
 
 class FSMRecord(models.Model):
@@ -79,13 +80,15 @@ class BroadcastKind(models.TextChoices):
 
 
 class BroadcastJob(models.Model):
-    """A notice to send to many people once. At most one job per season and kind.
+    """A notice to send to many people once: to the voters of one city (the results of that city are
+    published) or of the whole season (`city` empty). At most one job per season, kind and city.
 
     The texts are fixed when the job is created. Exactly one worker sends at a time: the one holding the lease
     (`lease_owner` until `lease_until`), so the overall send rate holds however many bot processes run.
     """
 
     season = models.ForeignKey(Season, on_delete=models.PROTECT, related_name="broadcasts")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, null=True, blank=True, related_name="broadcasts")
     kind = models.CharField(max_length=16, choices=BroadcastKind.choices)
     text_ru = models.TextField()
     text_en = models.TextField()
@@ -97,10 +100,14 @@ class BroadcastJob(models.Model):
     class Meta:
         verbose_name = _("рассылка")
         verbose_name_plural = _("рассылки")
-        constraints = [models.UniqueConstraint(fields=["season", "kind"], name="broadcast_once_per_season_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["season", "kind", "city"], name="broadcast_once_per_city"),
+            models.UniqueConstraint(fields=["season", "kind"], condition=Q(city__isnull=True),
+                                    name="broadcast_once_per_season"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.season})"
+        return f"{self.get_kind_display()} ({self.season}{', ' + str(self.city) if self.city_id else ''})"
 
 
 class DeliveryStatus(models.TextChoices):

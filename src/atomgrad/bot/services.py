@@ -84,8 +84,16 @@ def consent_url() -> str:
 
 
 def results_url(season_year: int | None = None) -> str:
-    path = _reverse_first("results:index", "results:season", "award:results")
-    return site_url(path or "/")
+    """The season's results page (all results without a year)."""
+    path = None
+    if season_year is not None:
+        path = _reverse_first("results:season", kwargs={"year": season_year})
+    return site_url(path or _reverse_first("results:index") or "/")
+
+
+def city_results_url(season_year: int, city_slug: str) -> str:
+    path = _reverse_first("results:city", kwargs={"year": season_year, "slug": city_slug})
+    return site_url(path) if path else results_url(season_year)
 
 
 # --- what handlers get back --------------------------------------------------------------------------------
@@ -208,6 +216,7 @@ class ResultLine:
 class CityResults:
     city: CityItem
     lines: tuple[ResultLine, ...]
+    url: str
 
 
 # --- seasons, cities, consent ------------------------------------------------------------------------------
@@ -559,10 +568,11 @@ def city_results(*, telegram_user_id: int) -> CityResults | None:
         return None
     lines: list[ResultLine] = []
     for position, row in enumerate(results.candidates, start=1):  # most votes first; equal votes share a place
-        votes = int(row.votes)  # type: ignore[attr-defined]
+        votes = int(row.vote_count)  # type: ignore[attr-defined]
         place = lines[-1].place if lines and lines[-1].votes == votes else position
         lines.append(ResultLine(place=place, name=row.full_name, votes=votes))
-    return CityResults(city=_city_item(voter.city), lines=tuple(lines))
+    return CityResults(city=_city_item(voter.city), lines=tuple(lines),
+                       url=city_results_url(season.year, voter.city.slug))
 
 
 # --- the coroutine twins handlers call ----------------------------------------------------------------------

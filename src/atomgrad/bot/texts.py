@@ -188,6 +188,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "broadcast_results": (
             "Итоги народной премии «Новые Созидатели» — {title} опубликованы! Спасибо, что голосовали.\n\n{url}"
         ),
+        "broadcast_city_results": (
+            "Итоги народной премии «Новые Созидатели» — {title} в городе {city} опубликованы! "
+            "Спасибо, что голосовали.\n\n{url}"
+        ),
     },
     EN: {
         "welcome": (
@@ -299,6 +303,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "stale": "This button is out of date. Open the list again: /candidates",
         "broadcast_results": (
             "The results of the «New Creators» people's award — {title} are published! Thank you for voting.\n\n{url}"
+        ),
+        "broadcast_city_results": (
+            "The results of the «New Creators» people's award — {title} in {city} are published! "
+            "Thank you for voting.\n\n{url}"
         ),
     },
 }

@@ -53,12 +53,12 @@ async def results_text(user: User, lang: str) -> str:
         return t(lang, "results_hidden")
     city = esc(results.city.name(lang))
     if not results.lines:
-        return t(lang, "results_none", city=city)
+        return t(lang, "results_none", city=city) + f"\n\n{results.url}"
     lines = [t(lang, "results_header", city=city)]
     lines += [
         t(lang, "results_item", place=line.place, name=esc(line.name), votes=line.votes) for line in results.lines
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + f"\n\n{results.url}"
 
 
 # --- commands ----------------------------------------------------------------------------------------------
