@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from atomgrad.award.models import Season
 from atomgrad.bot.models import BroadcastDelivery, BroadcastJob, BroadcastKind, DeliveryStatus, TelegramAccount
-from atomgrad.bot.services import city_results_url, results_url
+from atomgrad.bot.services import adb_connections_refresh, city_results_url, results_url
 from atomgrad.bot.texts import EN, RU, t
 from atomgrad.cities.models import City
 from atomgrad.voting.models import VoterIdentity
@@ -403,6 +403,7 @@ async def broadcast_worker(bot: Bot, *, interval: float = 15.0, stop: asyncio.Ev
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:
+            await adb_connections_refresh()  # as around a request: drop broken or expired connections
             await _aenqueue_published()
             await broadcast_run_pending(bot, limiter=limiter)
         except asyncio.CancelledError:

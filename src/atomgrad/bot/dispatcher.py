@@ -22,13 +22,11 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.types import BotCommand, ErrorEvent, TelegramObject, Update
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import close_old_connections
 
 from atomgrad.bot.fsm_storage import DjangoStorage
-from atomgrad.bot.services import BotRefusal
+from atomgrad.bot.services import BotRefusal, adb_connections_refresh
 from atomgrad.bot.texts import EN, RU, lang_of, t
 from atomgrad.core.errors import ApplicationError
 
@@ -91,11 +89,11 @@ class DatabaseConnectionsMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        await sync_to_async(close_old_connections)()
+        await adb_connections_refresh()
         try:
             return await handler(event, data)
         finally:
-            await sync_to_async(close_old_connections)()
+            await adb_connections_refresh()
 
 
 # --- errors ------------------------------------------------------------------------------------------------

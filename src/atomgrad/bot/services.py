@@ -21,7 +21,7 @@ import phonenumbers
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -45,6 +45,14 @@ class BotRefusal(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+def db_connections_refresh() -> None:
+    """What Django does around each request (`close_old_connections`), for a long-running bot process: drop
+    this thread's connections that are broken or older than CONN_MAX_AGE. Never one inside a transaction."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 # --- links to the website ----------------------------------------------------------------------------------
@@ -594,3 +602,4 @@ avote_check = sync_to_async(vote_check)
 avote = sync_to_async(vote)
 amy_votes = sync_to_async(my_votes)
 acity_results = sync_to_async(city_results)
+adb_connections_refresh = sync_to_async(db_connections_refresh)
