@@ -7,6 +7,6 @@ from tests.factories import CityFactory, SeasonFactory
 def test_home_page_renders_in_chromium_on_a_phone(live_server, page):
     SeasonFactory(phase="voting", cities=[CityFactory()])
     page.goto(live_server.url + "/")
-    assert "Новые Созидатели" in page.title()
+    assert "премия народного признания" in page.title()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent").strip() == "Перейти к содержанию"
