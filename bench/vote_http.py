@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""The vote benchmark: the real HTTP vote path against its raw ceiling, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/vote_http.py                       # what `make bench` runs
+    .venv/bin/python bench/vote_http.py --databases sqlite --concurrency 4 --requests 50 --rate 0 --raw 50
+
+For each database, in one run on one machine:
+
+1. a fresh database (migrated), one season in its voting phase, one city, published candidates, and many
+   distinct verified voters with API tokens (K = 3 votes each, as the product's default; there are enough
+   voters that no vote is refused);
+2. a production server — gunicorn serving `atomgrad.wsgi` (DEBUG off) — and a load generator in a separate
+   process (bench/_loadgen.py) sending `POST /api/v1/votes` with a distinct (voter, candidate) each time, at
+   concurrency 1, 8, 32, 64 (closed loop), then at a fixed rate (open loop, latency from the scheduled time);
+3. the raw ceiling: `vote_cast` itself in a tight loop without HTTP (one process, then several), the bare
+   row writes of a vote, and the durable-commit floor of the database;
+4. checks: every request answered 201, the votes in the database equal the votes sent, every counter and
+   tally agrees, and the season's ledger chain verifies from the first entry to the head.
+
+PostgreSQL is started here (throw-away cluster, durable: fsync and synchronous_commit on); `postgres-fast`
+is the same with fsync off (not durable, labelled so, for comparison only). SQLite runs with the product's
+settings (WAL, synchronous=NORMAL: a committed vote survives a crash of the application, not necessarily a
+power cut); `sqlite-full` adds synchronous=FULL (durable against a power cut too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import (  # noqa: E402
+    BIN_DIR,
+    PYTHON,
+    REPO_DIR,
+    SRC_DIR,
+    bench_env,
+    fmt,
+    free_port,
+    load_average,
+    machine_info,
+    postgres_server,
+    say,
+    stop_process,
+    table,
+)
+
+BENCH_DIR = Path(__file__).resolve().parent
+DATABASES = {
+    "sqlite": "SQLite (WAL, synchronous=NORMAL — the product's setting)",
+    "sqlite-full": "SQLite (WAL, synchronous=FULL — durable against power loss)",
+    "postgres": "PostgreSQL (durable: fsync on, synchronous_commit on)",
+    "postgres-fast": "PostgreSQL NOT DURABLE (fsync off — comparison only)",
+}
+TARGET_VOTES_PER_SECOND = 1000
+TARGET_P99_MS = 100
+TARGET_RATIO = 0.30
+TARGET_RATE = 500
+RATE_GRACE_SECONDS = 10  # after the last vote of the fixed-rate run was due, votes not yet sent are given up
+SHM = "/dev/shm"  # noqa: S108 - gunicorn's heartbeat files, not data
+
+
+class BenchError(RuntimeError):
+    """The benchmark measured something other than accepted votes: it stops rather than print figures."""
+
+
+@dataclass(frozen=True)
+class Server:
+    worker_class: str  # sync | gthread
+    workers: int
+    threads: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Server:
+        """'sync:4' or 'gthread:2x4' (workers x threads)."""
+        kind, _, size = text.partition(":")
+        if kind not in ("sync", "gthread") or not size:
+            raise argparse.ArgumentTypeError(f"server {text!r}: expected sync:W or gthread:WxT")
+        workers, _, threads = size.partition("x")
+        return cls(kind, int(workers), int(threads or 1))
+
+    def __str__(self) -> str:
+        return f"{self.worker_class}:{self.workers}" + (f"x{self.threads}" if self.worker_class == "gthread" else "")
+
+    @property
+    def slots(self) -> int:
+        return self.workers * self.threads
+
+
+@dataclass
+class Plan:
+    """The prepared voters and candidates, and which (voter, candidate) pairs have been used.
+
+    Pair i is voter i mod V with their (i div V)-th vote: each voter votes for K different candidates, and a
+    run of consecutive pairs comes from distinct voters, as when many people vote at once."""
+
+    voters: list[int]
+    tokens: list[str]
+    candidates: list[int]
+    votes_per_voter: int
+    used: int = 0
+
+    @property
+    def capacity(self) -> int:
+        return len(self.voters) * self.votes_per_voter
+
+    def take(self, count: int) -> list[tuple[int, int, str]]:
+        if self.used + count > self.capacity:
+            raise BenchError(f"not enough voters prepared: need {self.used + count} votes, have {self.capacity}")
+        voters, step = len(self.voters), max(1, len(self.candidates) // self.votes_per_voter)
+        pairs = []
+        for index in range(self.used, self.used + count):
+            voter, slot = index % voters, index // voters
+            candidate = self.candidates[(voter + slot * step) % len(self.candidates)]
+            pairs.append((self.voters[voter], candidate, self.tokens[voter]))
+        self.used += count
+        return pairs
+
+
+@dataclass
+class DatabaseRun:
+    name: str
+    label: str
+    setup: dict[str, Any] = field(default_factory=dict)
+    http: list[dict[str, Any]] = field(default_factory=list)
+    rate: list[dict[str, Any]] = field(default_factory=list)
+    raw: list[dict[str, Any]] = field(default_factory=list)
+    queries: dict[str, Any] = field(default_factory=dict)
+    floor: dict[str, Any] = field(default_factory=dict)
+    check: dict[str, Any] = field(default_factory=dict)
+    votes_sent: int = 0
+
+
+# --- processes ----------------------------------------------------------------------------------------------
+
+
+def _django(env: dict[str, str], *args: str, timeout: float = 900) -> dict[str, Any]:
+    """Run a bench/_vote_db.py command in its own process; its last output line is JSON."""
+    result = subprocess.run([PYTHON, str(BENCH_DIR / "_vote_db.py"), *args], env=env, capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        raise BenchError(f"_vote_db.py {args[0]} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _write_json(workdir: Path, name: str, data: Any) -> str:
+    path = workdir / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _server_start(server: Server, env: dict[str, str], port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    command = [
+        str(BIN_DIR / "gunicorn"), "atomgrad.wsgi:application", "--chdir", str(SRC_DIR),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(server.workers), "--worker-class", server.worker_class,
+        "--threads", str(server.threads), "--keep-alive", "30", "--backlog", "2048", "--timeout", "120",
+        "--log-level", "warning",
+    ]
+    if os.path.isdir(SHM):
+        command += ["--worker-tmp-dir", SHM]  # heartbeat files off the disk (gunicorn's advice)
+    log = open(workdir / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"gunicorn exited: {(workdir / f'gunicorn-{port}.log').read_text()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("POST", "/api/v1/votes", body=b"{}", headers={"Content-Type": "application/json"})
+            status = conn.getresponse().status
+            conn.close()
+            if status == 401:  # up, and the vote endpoint refuses a request without a token
+                return process
+        except OSError:
+            pass
+        time.sleep(0.3)
+    stop_process(process)
+    raise BenchError("gunicorn did not come up within 60 s")
+
+
+def _load(port: int, pairs: list[tuple[int, int, str]], workdir: Path, *, max_seconds: float,
+          concurrency: int = 0, rate: float = 0, expect: int = 201) -> dict[str, Any]:
+    """Send the pairs' votes (closed loop at `concurrency`, or open loop at `rate`); every vote sent must be
+    answered 201. Bounded in time: votes not sent within `max_seconds` stay unsent (and uncounted)."""
+    requests = _write_json(workdir, "requests.json", [[token, candidate] for _voter, candidate, token in pairs])
+    mode = ["--concurrency", str(concurrency)] if concurrency else ["--rate", str(rate)]
+    result = subprocess.run([PYTHON, str(BENCH_DIR / "_loadgen.py"), "--port", str(port), "--requests", requests,
+                             "--max-seconds", str(max_seconds), "--expect", str(expect), *mode],
+                            capture_output=True, text=True, timeout=900 + max_seconds, check=False)
+    if result.returncode != 0:
+        raise BenchError(f"the load generator failed:\n{result.stderr[-3000:]}")
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    if outcome["ok"] != outcome["sent"]:
+        raise BenchError(f"not every answer was {expect}: {outcome['statuses']}; samples: {outcome['samples']}")
+    return outcome
+
+
+# --- one database -------------------------------------------------------------------------------------------
+
+
+def run_database(name: str, database_url: str, args: argparse.Namespace, workdir: Path) -> DatabaseRun:
+    run = DatabaseRun(name=name, label=DATABASES[name])
+    extra_env = {"DJANGO_SETTINGS_MODULE": "_settings_sqlite_full"} if name == "sqlite-full" else {}
+    env = bench_env(database_url, workdir, **extra_env)
+    levels = args.concurrency
+    http_votes = sum(_requests_at(args, c) for c in levels) * len(args.servers)
+    warmups = sum(2 * s.slots for s in args.servers)
+    rate_votes = int(args.rate * args.rate_seconds) if args.rate and name in args.rate_on else 0
+    raw_votes = args.raw * (1 + args.raw_processes + 1) if args.raw else 0
+    needed = http_votes + warmups + rate_votes + raw_votes + 2 + (args.profile or 0) + 1
+    voters = math.ceil(needed / args.votes_per_voter) + 10
+
+    say(f"\n## {run.label}\n")
+    say(f"preparing: migrate a fresh database, {voters:,} voters with tokens, {args.candidates} candidates …")
+    plan_path = str(workdir / "plan.json")
+    run.setup = _django(env, "prepare", "--voters", str(voters), "--candidates", str(args.candidates),
+                        "--votes-per-voter", str(args.votes_per_voter), "--plan", plan_path)
+    prepared = json.loads(Path(plan_path).read_text())
+    plan = Plan(prepared["voters"], prepared["tokens"], prepared["candidates"], args.votes_per_voter)
+    say(f"  migrated in {run.setup['migrate_seconds']:.1f} s, seeded in {run.setup['seed_seconds']:.1f} s")
+
+    for server in args.servers:
+        port = free_port()
+        process = _server_start(server, env, port, workdir)
+        try:
+            warm = _load(port, plan.take(2 * server.slots), workdir, concurrency=server.slots,
+                         max_seconds=args.level_seconds)  # every worker has imported, connected, answered
+            run.votes_sent += warm["sent"]
+            for concurrency in levels:
+                count = _requests_at(args, concurrency)
+                load_before = load_average()
+                outcome = _load(port, plan.take(count), workdir, concurrency=concurrency,
+                                max_seconds=args.level_seconds)
+                count = outcome["sent"]
+                run.votes_sent += count
+                run.http.append({"server": str(server), "concurrency": concurrency, "load": load_before, **outcome})
+                say(f"  {server} c={concurrency:<3} {outcome['per_second']:8.1f} votes/s"
+                    f"  p50 {outcome['p50_ms']:6.1f} ms  p99 {outcome['p99_ms']:7.1f} ms"
+                    f"  ({count} votes, all 201; load {load_before})")
+            if args.floor and server == args.servers[0]:
+                # The same endpoint refusing a request without a token: gunicorn, middleware, django-ninja and
+                # the 401, no database — what the vote's own work is added to.
+                floor_concurrency = max(levels)
+                outcome = _load(port, [(0, plan.candidates[0], "")] * args.requests, workdir, expect=401,
+                                concurrency=floor_concurrency, max_seconds=args.level_seconds)
+                run.floor = {"server": str(server), "concurrency": floor_concurrency, **outcome}
+                say(f"  {server} c={floor_concurrency:<3} {outcome['per_second']:8.1f} answers/s (401 without a "
+                    f"token, no database: the HTTP floor)  p50 {outcome['p50_ms']:6.1f} ms")
+            if rate_votes and server == args.servers[0]:
+                load_before = load_average()
+                outcome = _load(port, plan.take(rate_votes), workdir, rate=args.rate, max_seconds=RATE_GRACE_SECONDS)
+                run.votes_sent += outcome["sent"]
+                run.rate.append({"server": str(server), "rate": args.rate, "load": load_before, **outcome})
+                unsent = f"; {outcome['unsent']:,} not sent in time: overloaded" if outcome["unsent"] else ""
+                say(f"  {server} fixed {args.rate:g}/s: achieved {outcome['per_second']:.1f}/s, "
+                    f"p50 {fmt(outcome['p50_ms'])} ms, p99 {fmt(outcome['p99_ms'])} ms "
+                    f"({outcome['sent']:,} votes, all 201{unsent})")
+        finally:
+            stop_process(process)
+
+    pairs_path = _write_json(workdir, "pairs-q.json", [[token, candidate] for _v, candidate, token in plan.take(2)])
+    run.queries = _django(env, "queries", "--pairs", pairs_path)
+    run.votes_sent += 2
+    say(f"  one HTTP vote = {run.queries['count']} SQL statements")
+    if args.profile:
+        pairs_path = _write_json(workdir, "pairs-p.json",
+                                 [[token, candidate] for _v, candidate, token in plan.take(args.profile + 1)])
+        profiled = _django(env, "profile", "--pairs", pairs_path)
+        run.votes_sent += args.profile + 1
+        say(f"  in-process (no socket): {profiled['per_vote_ms']:.2f} ms per vote under cProfile\n")
+        say(profiled["report"])
+
+    if args.raw:
+        _raw(run, env, plan, args, workdir)
+
+    run.check = _django(env, "check", "--expected", str(run.votes_sent))
+    if run.check["problems"]:
+        raise BenchError(f"{run.label}: the database does not agree with the votes sent: {run.check['problems']}")
+    say(f"  check: {run.check['votes']:,} votes = votes sent; counters and tallies agree; ledger chain of "
+        f"{run.check['ledger_entries']:,} entries verifies ({run.check['verify_seconds']:.1f} s)")
+    return run
+
+
+def _requests_at(args: argparse.Namespace, concurrency: int) -> int:
+    return args.requests if concurrency > 1 else max(1, args.requests // 5)
+
+
+def _raw(run: DatabaseRun, env: dict[str, str], plan: Plan, args: argparse.Namespace, workdir: Path) -> None:
+    def pairs_file(name: str, count: int) -> str:
+        return _write_json(workdir, name, [[voter, candidate] for voter, candidate, _t in plan.take(count)])
+
+    def record(mode: str, processes: int, results: list[dict[str, Any]], what: str) -> None:
+        count = sum(r["count"] for r in results)
+        seconds = max(r["ended"] for r in results) - min(r["began"] for r in results)
+        run.raw.append({"mode": mode, "processes": processes, "count": count, "seconds": seconds,
+                        "per_second": count / seconds if seconds > 0 else 0.0, "what": what})
+        run.votes_sent += sum(r["votes"] for r in results)
+        say(f"  raw {mode:<8} ×{processes}: {count / seconds:8.1f}/s  ({what})")
+
+    record("service", 1, [_django(env, "raw", "--mode", "service", "--pairs", pairs_file("raw-1.json", args.raw))],
+           "vote_cast in a loop, one connection")
+    if args.raw_processes > 1:
+        share = max(1, args.raw // args.raw_processes)
+        files = [pairs_file(f"raw-p{i}.json", share) for i in range(args.raw_processes)]
+        start_at = time.time() + 6  # every process set up and waiting, then all start together
+        processes = [subprocess.Popen([PYTHON, str(BENCH_DIR / "_vote_db.py"), "raw", "--mode", "service", "--pairs",
+                                       path, "--start-at", str(start_at)], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True) for path in files]
+        results = []
+        for process in processes:
+            out, err = process.communicate(timeout=900)
+            if process.returncode != 0:
+                raise BenchError(f"raw vote_cast process failed:\n{err[-3000:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        record("service", args.raw_processes, results, f"vote_cast in {args.raw_processes} parallel processes")
+    record("bare", 1, [_django(env, "raw", "--mode", "bare", "--pairs", pairs_file("raw-b.json", args.raw))],
+           "the same rows, no locks or rule checks")
+    probe = _write_json(workdir, "raw-c.json", [[0, 0]] * args.raw)
+    record("commit", 1, [_django(env, "raw", "--mode", "commit", "--pairs", probe)],
+           "one-row UPDATE per transaction: the durable-commit floor")
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+
+def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, str], elapsed: float) -> str:
+    out = ["\n# Vote benchmark — results\n", table(["", ""], list(info.items()), title="Machine")]
+    out.append(f"\nCommand: `{' '.join([Path(PYTHON).name, *sys.argv])}` — {elapsed / 60:.1f} min; load average at "
+               f"the end {load_average()}")
+    out.append(table(
+        ["database", "server", "concurrency", "votes", "votes/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
+         "client CPU", "load before"],
+        [[r.name, row["server"], row["concurrency"], row["sent"], row["per_second"], row["p50_ms"], row["p90_ms"],
+          row["p99_ms"], row["max_ms"], f"{100 * row['client_cpu_share']:.0f}%", row["load"]]
+         for r in runs for row in r.http],
+        title="HTTP vote path (POST /api/v1/votes via gunicorn; closed loop; every answer 201)",
+    ))
+    if any(r.floor for r in runs):
+        out.append(table(
+            ["database", "server", "concurrency", "answers", "answers/s", "p50 ms", "p99 ms", "client CPU"],
+            [[r.name, r.floor["server"], r.floor["concurrency"], r.floor["sent"], r.floor["per_second"],
+              r.floor["p50_ms"], r.floor["p99_ms"], f"{100 * r.floor['client_cpu_share']:.0f}%"]
+             for r in runs if r.floor],
+            title="HTTP floor (POST /api/v1/votes without a token → 401: server, middleware, API; no database)",
+        ))
+    if any(r.rate for r in runs):
+        out.append(table(
+            ["database", "server", "target/s", "votes due", "not sent in time", "achieved/s", "p50 ms", "p90 ms",
+             "p99 ms", "max ms", "client CPU"],
+            [[r.name, row["server"], row["rate"], row["planned"], row["unsent"], row["per_second"], row["p50_ms"],
+              row["p90_ms"], row["p99_ms"], row["max_ms"], f"{100 * row['client_cpu_share']:.0f}%"]
+             for r in runs for row in r.rate],
+            title="Fixed rate (open loop; latency from each vote's scheduled time)",
+        ))
+    if any(r.raw for r in runs):
+        out.append(table(
+            ["database", "what", "processes", "count", "per second"],
+            [[r.name, f"{row['mode']}: {row['what']}", row["processes"], row["count"], row["per_second"]]
+             for r in runs for row in r.raw],
+            title="Raw ceiling (no HTTP)",
+        ))
+    summary = []
+    for r in runs:
+        best = max(r.http, key=lambda row: row["per_second"]) if r.http else None
+        service = [row for row in r.raw if row["mode"] == "service"]
+        ceiling = max(service, key=lambda row: row["per_second"]) if service else None
+        ratio = best["per_second"] / ceiling["per_second"] if best and ceiling else None
+        rate = r.rate[0] if r.rate else None
+        summary.append([
+            r.name, f"{best['per_second']:,.0f} ({best['server']}, c={best['concurrency']})" if best else None,
+            f"{ceiling['per_second']:,.0f} (×{ceiling['processes']})" if ceiling else None,
+            f"{100 * ratio:.0f}%" if ratio is not None else None,
+            fmt(rate["p99_ms"]) if rate else None, r.queries.get("count"),
+            f"{r.check.get('votes', 0):,} = sent, chain ok" if r.check.get("ledger_ok") else "—",
+        ])
+    out.append(table(["database", "best HTTP votes/s", "raw vote_cast/s", "HTTP / raw",
+                      f"p99 ms at {args.rate:g}/s", "SQL per vote", "check"], summary, title="Summary"))
+    targets = []
+    for r in runs:
+        if not r.name.startswith("postgres"):
+            continue
+        best = max((row["per_second"] for row in r.http), default=0.0)
+        service = max((row["per_second"] for row in r.raw if row["mode"] == "service"), default=0.0)
+        p99 = r.rate[0]["p99_ms"] if r.rate else None
+        targets.append([r.name, f"≥ {TARGET_VOTES_PER_SECOND:,} votes/s", f"{best:,.0f}",
+                        "met" if best >= TARGET_VOTES_PER_SECOND else "NOT met"])
+        if p99 is not None:
+            targets.append([r.name, f"p99 < {TARGET_P99_MS} ms at {args.rate:g}/s", f"{fmt(p99)} ms",
+                            "met" if p99 < TARGET_P99_MS and args.rate >= TARGET_RATE else "NOT met"])
+        if service:
+            targets.append([r.name, f"HTTP ≥ {100 * TARGET_RATIO:.0f}% of raw", f"{100 * best / service:.0f}%",
+                            "met" if best / service >= TARGET_RATIO else "NOT met"])
+    if targets:
+        out.append(table(["database", "target (issue 3, 2-core machine)", "measured", ""], targets,
+                         title="Targets"))
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgres",
+                        help=f"comma-separated, in order, from: {', '.join(DATABASES)} (default: sqlite,postgres)")
+    parser.add_argument("--servers", default="sync:4",
+                        help="gunicorn configurations to measure, comma-separated: sync:W or gthread:WxT "
+                             "(default sync:4; the fixed-rate run uses the first)")
+    parser.add_argument("--concurrency", default="1,8,32,64", help="closed-loop levels (default 1,8,32,64)")
+    parser.add_argument("--requests", type=int, default=3000,
+                        help="votes per concurrency level (a fifth of it at concurrency 1; default 3000)")
+    parser.add_argument("--level-seconds", type=float, default=20,
+                        help="each concurrency level stops after this long even if votes are left (default 20)")
+    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="fixed-rate run, votes/s (0: skip)")
+    parser.add_argument("--rate-seconds", type=float, default=15)
+    parser.add_argument("--rate-on", default="sqlite,sqlite-full,postgres,postgres-fast",
+                        help="databases that get the fixed-rate run")
+    parser.add_argument("--raw", type=int, default=3000, help="votes per raw-ceiling measurement (0: skip)")
+    parser.add_argument("--raw-processes", type=int, default=4, help="parallel processes of the raw run")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the HTTP floor (the vote endpoint answering 401 without a token)")
+    parser.add_argument("--candidates", type=int, default=30)
+    parser.add_argument("--votes-per-voter", type=int, default=3, help="K, the season's votes per voter")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also profile N in-process votes with cProfile and print where the time goes")
+    parser.add_argument("--markdown", help="also write the result tables to this file")
+    parser.add_argument("--json", help="also write every figure as JSON to this file")
+    args = parser.parse_args(argv)
+    args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    unknown = [d for d in args.databases if d not in DATABASES]
+    if unknown:
+        parser.error(f"unknown database(s): {', '.join(unknown)}")
+    args.servers = [Server.parse(s.strip()) for s in args.servers.split(",") if s.strip()]
+    args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    args.rate_on = {d.strip() for d in args.rate_on.split(",")}
+
+    started = time.monotonic()
+    info = machine_info()
+    say("# Vote benchmark\n")
+    say(table(["", ""], list(info.items())))
+    say("\nThis machine may be shared: figures move with its load (see 'load before' in the tables).")
+    runs: list[DatabaseRun] = []
+    try:
+        for name in args.databases:
+            with tempfile.TemporaryDirectory(prefix=f"atomgrad-bench-{name}-") as tmp:
+                workdir = Path(tmp)
+                if name.startswith("postgres"):
+                    with postgres_server(durable=name == "postgres") as url:
+                        runs.append(run_database(name, url, args, workdir))
+                else:
+                    runs.append(run_database(name, f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir))
+    except BenchError as error:
+        say(f"\nBENCHMARK FAILED: {error}")
+        return 1
+    text = report(runs, args, info, time.monotonic() - started)
+    say(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text + "\n")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": info, "argv": sys.argv, "runs": [r.__dict__ for r in runs]},
+                                              indent=1, default=str))
+    return 0
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # unwinds through the finally blocks: gunicorn and PostgreSQL are stopped
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminate)
+    os.chdir(REPO_DIR)
+    sys.exit(main(sys.argv[1:]))
