@@ -27,10 +27,12 @@ of voters per city, which needs the set of voter pseudonyms (memory grows with t
 from __future__ import annotations
 
 import argparse
+import bisect
 import gzip
 import hashlib
 import json
 import sys
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -64,15 +66,63 @@ class Count:
         return self.cast - self.annulled
 
 
-@dataclass
-class Annulment:
-    sequence: int
-    vote_sequence: int
-    voter: str
-    candidate: int
-    city: str
-    reason_code: str
-    reversed: bool = False
+class Annulments:
+    """Every annulment of the ledger in a compact, column-wise store (about 80 bytes each, instead of a Python
+    object of some 800): the annulment's and its vote's sequence numbers, the candidate, the city and the
+    reason (as small numbers), a SHA-256 of the voter's pseudonym, and whether it was reversed.
+
+    Why it is kept at all: an annulment names its vote by sequence number only, and a vote's own fields can be
+    compared with the annulment's only once the annulment is known, i.e. on a second pass over the file. So the
+    verifier's memory grows with the number of annulments (and candidates), never with the number of votes.
+    """
+
+    def __init__(self) -> None:
+        self.sequences = array("q")  # increasing: annulments are appended in ledger order
+        self.vote_sequences = array("q")
+        self.candidates = array("q")
+        self.cities = array("l")
+        self.reasons = array("l")
+        self.voters = bytearray()  # 32 bytes each
+        self.reversed = bytearray()
+        self.in_force: set[int] = set()  # vote sequences with an annulment in force
+        self.city_names: dict[str, int] = {}
+        self.reason_codes: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    @staticmethod
+    def voter_key(voter: str) -> bytes:
+        return hashlib.sha256(voter.encode("utf-8")).digest()
+
+    def _index_of(self, names: dict[str, int], name: str) -> int:
+        index = names.get(name)
+        if index is None:
+            index = names[name] = len(names)
+        return index
+
+    def add(self, *, sequence: int, vote_sequence: int, voter: str, candidate: int, city: str, reason: str) -> None:
+        self.sequences.append(sequence)
+        self.vote_sequences.append(vote_sequence)
+        self.candidates.append(candidate)
+        self.cities.append(self._index_of(self.city_names, city))
+        self.reasons.append(self._index_of(self.reason_codes, reason))
+        self.voters += self.voter_key(voter)
+        self.reversed.append(0)
+        self.in_force.add(vote_sequence)
+
+    def find(self, sequence: int) -> int | None:
+        """The index of the annulment at that ledger sequence, or None."""
+        index = bisect.bisect_left(self.sequences, sequence)
+        return index if index < len(self.sequences) and self.sequences[index] == sequence else None
+
+    def matches(self, index: int, *, voter: str, candidate: int, city: str) -> bool:
+        return (self.candidates[index] == candidate and self.cities[index] == self.city_names.get(city)
+                and self.voters[32 * index:32 * index + 32] == self.voter_key(voter))
+
+    def reason_of(self, index: int) -> str:
+        code = self.reasons[index]
+        return next(name for name, number in self.reason_codes.items() if number == code)
 
 
 @dataclass
@@ -83,8 +133,7 @@ class Recount:
     counts: dict[str, dict[int, Count]] = field(default_factory=dict)  # city -> candidate -> count
     last_sequence_of_city: dict[str, int] = field(default_factory=dict)
     hashes_at: dict[int, str] = field(default_factory=dict)  # only at the sequences asked for
-    annulments: dict[int, Annulment] = field(default_factory=dict)  # annulment sequence -> annulment
-    annulled_votes: dict[int, int] = field(default_factory=dict)  # vote sequence -> annulment in force
+    annulments: Annulments = field(default_factory=Annulments)
     voters: dict[str, set[str]] | None = None
 
 
@@ -206,26 +255,24 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
             reason_code = entry["reason_code"]
             if target is None or target >= sequence or not reason_code:
                 raise Disagreement(f"{where}: a {kind} must point at an earlier entry and give a reason code")
+            annulments = recount.annulments
             if kind == KIND_ANNULMENT:
-                if target in recount.annulled_votes:
-                    raise Disagreement(f"{where}: annuls vote {target}, which entry "
-                                       f"{recount.annulled_votes[target]} already annulled")
-                recount.annulments[sequence] = Annulment(sequence, target, entry["voter"], candidate, city,
-                                                         reason_code)
-                recount.annulled_votes[target] = sequence
+                if target in annulments.in_force:
+                    raise Disagreement(f"{where}: annuls vote {target}, which an earlier entry already annulled")
+                annulments.add(sequence=sequence, vote_sequence=target, voter=entry["voter"], candidate=candidate,
+                               city=city, reason=reason_code)
                 count.annulled += 1
                 count.by_reason[reason_code] = count.by_reason.get(reason_code, 0) + 1
             else:
-                annulment = recount.annulments.get(target)
-                if annulment is None or annulment.reversed or recount.annulled_votes.get(
-                        annulment.vote_sequence) != target:
+                index = annulments.find(target)
+                if index is None or annulments.reversed[index]:
                     raise Disagreement(f"{where}: reverses entry {target}, which is not an annulment in force")
-                if (annulment.voter, annulment.candidate, annulment.city) != (entry["voter"], candidate, city):
+                if not annulments.matches(index, voter=entry["voter"], candidate=candidate, city=city):
                     raise Disagreement(f"{where}: the reversal does not match the annulment {target} it reverses")
-                annulment.reversed = True
-                del recount.annulled_votes[annulment.vote_sequence]
+                annulments.reversed[index] = 1
+                annulments.in_force.discard(annulments.vote_sequences[index])
                 count.annulled -= 1
-                count.by_reason[annulment.reason_code] -= 1
+                count.by_reason[annulments.reason_of(index)] -= 1
         recount.last_sequence_of_city[city] = sequence
         previous_hash = digest
         expected_sequence += 1
@@ -236,27 +283,32 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
 
 def second_pass(path: str, recount: Recount) -> None:
     """Each annulled vote is a vote of the voter, candidate and city the annulment names. Only the lines of those
-    votes are parsed (line N holds sequence N: the first pass checked it)."""
-    wanted: dict[int, list[Annulment]] = {}
-    for annulment in recount.annulments.values():
-        wanted.setdefault(annulment.vote_sequence, []).append(annulment)
-    if not wanted:
+    votes are parsed (line N holds sequence N: the first pass checked it), walking the annulments in the order of
+    their votes."""
+    annulments = recount.annulments
+    if not len(annulments):
         return
+    order = array("q", sorted(range(len(annulments)), key=annulments.vote_sequences.__getitem__))
+    position = 0
+    next_vote = annulments.vote_sequences[order[0]]
     sequence = 0
     for _, line in entry_lines(path):
         sequence += 1
-        annulments = wanted.get(sequence)
-        if annulments is None:
+        if sequence != next_vote:
             continue
         vote = _DECODER.decode(line)
-        for annulment in annulments:
-            where = f"entry {annulment.sequence}"
+        while position < len(order) and annulments.vote_sequences[order[position]] == sequence:
+            index = order[position]
+            where = f"entry {annulments.sequences[index]}"
             if vote["kind"] != KIND_VOTE:
                 raise Disagreement(f"{where}: annuls entry {sequence}, which is not a vote")
-            if (vote["voter"], vote["candidate"], vote["city"]) != (annulment.voter, annulment.candidate,
-                                                                     annulment.city):
+            if not annulments.matches(index, voter=vote["voter"], candidate=vote["candidate"], city=vote["city"]):
                 raise Disagreement(f"{where}: the annulment does not match the vote {sequence} it annuls "
                                    "(voter, candidate or city differ)")
+            position += 1
+        if position == len(order):
+            return
+        next_vote = annulments.vote_sequences[order[position]]
 
 
 def wanted_sequences(results: dict[str, Any]) -> set[int]:
