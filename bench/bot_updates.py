@@ -41,8 +41,9 @@ django.setup()
 
 from aiogram.fsm.storage.memory import SimpleEventIsolation  # noqa: E402
 from aiogram.types import Update  # noqa: E402
+from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 CANDIDATES = 5
@@ -103,13 +104,33 @@ def world(voters: int) -> tuple[list[int], list[int]]:
 _ids = itertools.count(1)
 
 
-def callback(user_id: int, data: str) -> dict:
+def card_buttons(candidate_id: int, index: int) -> dict:
+    """The buttons a card shows after 🗳 was pressed (as Telegram sends them back with the button press)."""
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from atomgrad.bot import keyboards
+    from atomgrad.bot.callbacks import CardCallback, NoopCallback
+
+    markup = InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text="◀", callback_data=CardCallback(index=index - 1).pack()),
+         InlineKeyboardButton(text=f"{index + 1}/{CANDIDATES}", callback_data=NoopCallback().pack()),
+         InlineKeyboardButton(text="▶", callback_data=CardCallback(index=index + 1).pack())],
+        keyboards.confirm_row("ru", candidate_id=candidate_id, sphere_id=0, index=index),
+        [InlineKeyboardButton(text="🌐", url=f"https://example.org/candidates/{candidate_id}/")],
+    ])
+    return markup.model_dump(exclude_none=True)
+
+
+def callback(user_id: int, data: str, markup: dict | None = None) -> dict:
+    message = {"message_id": 1, "date": 0, "chat": {"id": user_id, "type": "private"}, "text": "card"}
+    if markup:
+        message["reply_markup"] = markup
     return {
         "update_id": next(_ids),
         "callback_query": {
             "id": f"cb{next(_ids)}", "chat_instance": "bench", "data": data,
             "from": {"id": user_id, "is_bot": False, "first_name": "Житель", "language_code": "ru"},
-            "message": {"message_id": 1, "date": 0, "chat": {"id": user_id, "type": "private"}, "text": "card"},
+            "message": message,
         },
     }
 
@@ -139,11 +160,15 @@ async def run(updates: list[dict], concurrency: int) -> tuple[float, list[float]
     return elapsed, latencies
 
 
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
 def report(label: str, concurrency: int, count: int, elapsed: float, latencies: list[float]) -> None:
     latencies = sorted(latencies)
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    print(f"{label:<16} concurrency {concurrency:>3}: {count / elapsed:8.1f} updates/s   "
+    say(f"{label:<16} concurrency {concurrency:>3}: {count / elapsed:8.1f} updates/s   "
           f"p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   ({count} updates in {elapsed:.2f} s)")
 
 
@@ -170,7 +195,7 @@ def main() -> None:
         voters_needed = -(-args.updates // VOTES_PER_VOTER) * len(args.concurrency)
         users, candidates = world(voters_needed)
         vendor = connection.vendor
-        print(f"bot updates — {vendor}, Python {platform.python_version()}, {os.cpu_count()} cores, "
+        say(f"bot updates — {vendor}, Python {platform.python_version()}, {os.cpu_count()} cores, "
               f"{time.strftime('%Y-%m-%d')}")
         for user in users:  # the card each button press belongs to
             fake.put_message(user, 1)
@@ -179,7 +204,8 @@ def main() -> None:
             updates = []
             while len(updates) < args.updates:
                 user = next(user_iter)
-                updates += [callback(user, VoteConfirmCallback(candidate_id=candidate, index=index).pack())
+                updates += [callback(user, VoteConfirmCallback(candidate_id=candidate, index=index).pack(),
+                                     card_buttons(candidate, index))
                             for index, candidate in enumerate(candidates[:VOTES_PER_VOTER])]
             updates = updates[:args.updates]
             before, calls_before = Vote.objects.count(), fake.calls()
@@ -188,7 +214,7 @@ def main() -> None:
             assert accepted == len(updates), f"{accepted} of {len(updates)} votes accepted"
             report("vote callbacks", concurrency, len(updates), elapsed, latencies)
             calls = fake.calls() - calls_before
-            print(f"{'':<16} ({calls / len(updates):.1f} Bot API calls per update)")
+            say(f"{'':<16} ({calls / len(updates):.1f} Bot API calls per update)")
         for concurrency in args.concurrency:
             updates = [callback(users[index % len(users)], CardCallback(index=index).pack())
                        for index in range(args.updates)]
@@ -196,8 +222,10 @@ def main() -> None:
             report("card paging", concurrency, len(updates), elapsed, latencies)
         assert not FSMRecord.objects.exists()
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         fake.stop()
+        # the database thread of sync_to_async holds its own connection: close it before dropping the database
+        asyncio.run(sync_to_async(connections.close_all)())
+        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,12 @@ def test_the_whole_journey_and_the_web_refuses_a_repeated_vote(
 
     # vote for the second: 🗳 → confirm → receipt, link, votes left
     driver.press(ANNA, "Поддержать")
-    assert driver.fake.buttons(driver.fake.last_message(ANNA.id)) == ["✅ Да, поддержать", "✖ Отмена"]
+    buttons = driver.fake.buttons(driver.fake.last_photo(ANNA.id))
+    assert "✅ Да, поддержать" in buttons and "✖ Отмена" in buttons and "🗳 Поддержать" not in buttons
+    assert "2/3" in buttons  # the rest of the card's buttons stay
+    driver.press(ANNA, "Отмена")
+    assert "🗳 Поддержать" in driver.fake.buttons(driver.fake.last_photo(ANNA.id))
+    driver.press(ANNA, "Поддержать")
     driver.press(ANNA, "Да, поддержать")
     reply = driver.fake.texts(ANNA.id)[-1]
     assert f"Ваш голос за <b>{second.full_name}</b> учтён" in reply

@@ -69,6 +69,14 @@ class VoteConfirmCallback(CallbackData, prefix="vote"):
     index: int = 0
 
 
+class VoteCancelCallback(CallbackData, prefix="vcancel"):
+    """Back from the confirmation to the card's own vote button."""
+
+    candidate_id: int
+    sphere_id: int = 0
+    index: int = 0
+
+
 class VotedCallback(CallbackData, prefix="voted"):
     """The "you supported" marker: pressing it only says so."""
 

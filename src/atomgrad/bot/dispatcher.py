@@ -15,12 +15,13 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.methods.base import Response
 from aiogram.types import BotCommand, ErrorEvent, TelegramObject, Update
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,23 @@ logger = logging.getLogger("atomgrad.bot")
 
 # Seconds the HTTP client waits for the Bot API (long polling adds its own timeout on top).
 REQUEST_TIMEOUT = 30
+
+
+# aiogram checks every answer with `Response[method.__returning__]`, a parametrised pydantic model; pydantic
+# caches such models only weakly, so without a reference each request builds one again (several ms of CPU).
+# The methods the bot calls keep theirs here.
+_USED_METHODS = (
+    methods.AnswerCallbackQuery, methods.DeleteMessage, methods.DeleteWebhook, methods.EditMessageCaption,
+    methods.EditMessageMedia, methods.EditMessageReplyMarkup, methods.EditMessageText, methods.GetMe,
+    methods.GetUpdates, methods.GetWebhookInfo, methods.SendMessage, methods.SendPhoto, methods.SetMyCommands,
+    methods.SetWebhook,
+)
+_RESPONSE_MODELS: list[type] = []
+
+
+def _keep_response_models() -> None:
+    if not _RESPONSE_MODELS:
+        _RESPONSE_MODELS.extend(Response[method.__returning__] for method in _USED_METHODS)
 
 
 class RequestScopedSession(AiohttpSession):
@@ -53,6 +71,7 @@ def build_bot(*, token: str | None = None, api_base: str | None = None, request_
     token = token or settings.TELEGRAM_BOT_TOKEN
     if not token:
         raise ImproperlyConfigured("TELEGRAM_BOT_TOKEN is not set")
+    _keep_response_models()
     api = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
     session_class = RequestScopedSession if request_scoped else AiohttpSession
     session = session_class(api=api, timeout=REQUEST_TIMEOUT)

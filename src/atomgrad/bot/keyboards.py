@@ -107,17 +107,8 @@ def card(lang: str, item: CandidateCard) -> InlineKeyboardMarkup:
             InlineKeyboardButton(text=t(lang, "card_next"),
                                  callback_data=cb.CardCallback(sphere_id=sphere_id, index=item.index + 1).pack()),
         ])
-    if item.voted:
-        rows.append([InlineKeyboardButton(
-            text=t(lang, "card_voted"), callback_data=cb.VotedCallback(candidate_id=item.candidate_id).pack()
-        )])
-    else:
-        rows.append([InlineKeyboardButton(
-            text=t(lang, "card_vote"),
-            callback_data=cb.VoteAskCallback(
-                candidate_id=item.candidate_id, sphere_id=sphere_id, index=item.index
-            ).pack(),
-        )])
+    rows.append(vote_row(lang, candidate_id=item.candidate_id, sphere_id=sphere_id, index=item.index,
+                         voted=item.voted))
     if len(item.spheres) > 1:
         rows.append([InlineKeyboardButton(
             text=_sphere_label(lang, item.sphere_filter),
@@ -125,6 +116,50 @@ def card(lang: str, item: CandidateCard) -> InlineKeyboardMarkup:
         )])
     rows.append([InlineKeyboardButton(text=t(lang, "card_site"), url=item.page_url)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def vote_row(lang: str, *, candidate_id: int, sphere_id: int, index: int, voted: bool) -> list[InlineKeyboardButton]:
+    if voted:
+        return [InlineKeyboardButton(
+            text=t(lang, "card_voted"), callback_data=cb.VotedCallback(candidate_id=candidate_id).pack()
+        )]
+    return [InlineKeyboardButton(
+        text=t(lang, "card_vote"),
+        callback_data=cb.VoteAskCallback(candidate_id=candidate_id, sphere_id=sphere_id, index=index).pack(),
+    )]
+
+
+def confirm_row(lang: str, *, candidate_id: int, sphere_id: int, index: int) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(
+            text=t(lang, "vote_confirm"),
+            callback_data=cb.VoteConfirmCallback(candidate_id=candidate_id, sphere_id=sphere_id, index=index).pack(),
+        ),
+        InlineKeyboardButton(
+            text=t(lang, "vote_cancel"),
+            callback_data=cb.VoteCancelCallback(candidate_id=candidate_id, sphere_id=sphere_id, index=index).pack(),
+        ),
+    ]
+
+
+_VOTE_ROW_PREFIXES = tuple(
+    f"{kind.__prefix__}{kind.__separator__}"
+    for kind in (cb.VoteAskCallback, cb.VoteConfirmCallback, cb.VoteCancelCallback, cb.VotedCallback)
+)
+
+
+def with_vote_row(markup: InlineKeyboardMarkup | None, row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup | None:
+    """The card's own buttons (as the message carries them) with the vote row swapped for `row`, so that
+    confirming and voting change the buttons without reading the card again. None when the message has no
+    vote row (an old or unexpected message: then the card is read again)."""
+    if markup is None:
+        return None
+    rows = [list(existing) for existing in markup.inline_keyboard]
+    for position, existing in enumerate(rows):
+        if any((button.callback_data or "").startswith(_VOTE_ROW_PREFIXES) for button in existing):
+            rows[position] = row
+            return InlineKeyboardMarkup(inline_keyboard=rows)
+    return None
 
 
 def vote_confirm(lang: str, *, candidate_id: int, sphere_id: int, index: int) -> InlineKeyboardMarkup:

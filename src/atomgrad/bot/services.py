@@ -456,9 +456,7 @@ def candidate_card(*, telegram_user_id: int, sphere_id: int, index: int, bot_id:
     return _card(season=season, voter=voter, sphere_id=sphere_id, index=index, bot_id=bot_id)
 
 
-def _card(
-    *, season: Season, voter: SeasonVoter, sphere_id: int, index: int, bot_id: int, with_photo: bool = True
-) -> CandidateCard | EmptyList:
+def _card(*, season: Season, voter: SeasonVoter, sphere_id: int, index: int, bot_id: int) -> CandidateCard | EmptyList:
     city_candidates = candidate_list_published(season=season, city=voter.city)
     spheres: dict[int, SphereItem] = {}
     for candidate in city_candidates:
@@ -473,7 +471,7 @@ def _card(
     candidate = candidates[index]
     photo_name = candidate.photo.name if candidate.photo else ""
     file_id = None
-    if photo_name and with_photo:
+    if photo_name:
         file_id = (
             TelegramPhoto.objects.filter(bot_id=bot_id, storage_name=photo_name).values_list("file_id", flat=True)
             .first()
@@ -523,11 +521,8 @@ def vote_check(*, telegram_user_id: int, candidate_id: int) -> str:
     return candidate.full_name
 
 
-def vote(
-    *, telegram_user_id: int, candidate_id: int, sphere_id: int = 0, index: int = 0, bot_id: int = 0
-) -> tuple[VoteOutcome, CandidateCard | EmptyList]:
-    """Cast the voter's vote through the one voting service, and return the card at (`sphere_id`, `index`)
-    as it is after the vote (to refresh its buttons). Every refusal is the service's ApplicationError
+def vote(*, telegram_user_id: int, candidate_id: int) -> VoteOutcome:
+    """Cast the voter's vote through the one voting service. Every refusal is the service's ApplicationError
     (already voted, limit reached, another city, window closed, candidate not published)."""
     from atomgrad.voting.receipts import receipt_display
     from atomgrad.voting.selectors import candidate_get_for_vote
@@ -539,14 +534,11 @@ def vote(
         raise not_published_error()
     cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM)  # updates voter.votes_cast
     used, left = _votes_left(voter, season)
-    outcome = VoteOutcome(
+    return VoteOutcome(
         candidate_id=candidate.pk, candidate_name=candidate.full_name, receipt=receipt_display(cast.receipt),
         verify_url=verify_url(cast.receipt), votes_used=used, votes_left=left,
         votes_per_voter=season.votes_per_voter,
     )
-    # The card is shown again only to refresh its buttons: its photo's file id is not needed.
-    return outcome, _card(season=season, voter=voter, sphere_id=sphere_id, index=index, bot_id=bot_id,
-                          with_photo=False)
 
 
 def my_votes(*, telegram_user_id: int) -> MyVotes:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from atomgrad.bot import keyboards, services
-from atomgrad.bot.callbacks import VoteAskCallback, VoteConfirmCallback, VotedCallback
-from atomgrad.bot.services import BotRefusal, CandidateCard, EmptyList
+from atomgrad.bot.callbacks import VoteAskCallback, VoteCancelCallback, VoteConfirmCallback, VotedCallback
+from atomgrad.bot.services import BotRefusal, CandidateCard
 from atomgrad.bot.texts import esc, t
 from atomgrad.bot.ui import replace_card, set_card_buttons, tell
 from atomgrad.core.errors import ApplicationError
@@ -33,19 +33,30 @@ async def vote_ask(query: CallbackQuery, callback_data: VoteAskCallback, lang: s
     except ApplicationError as error:
         await tell(query, error.message(lang))
         return
-    await set_card_buttons(query, keyboards.vote_confirm(
-        lang, candidate_id=callback_data.candidate_id, sphere_id=callback_data.sphere_id, index=callback_data.index
-    ))
+    place = {"candidate_id": callback_data.candidate_id, "sphere_id": callback_data.sphere_id,
+             "index": callback_data.index}
+    markup = keyboards.with_vote_row(_markup(query), keyboards.confirm_row(lang, **place))
+    await set_card_buttons(query, markup or keyboards.vote_confirm(lang, **place))
     await tell(query, t(lang, "vote_confirm_toast", name=name), alert=False)
+
+
+@router.callback_query(VoteCancelCallback.filter())
+async def vote_cancel(query: CallbackQuery, callback_data: VoteCancelCallback, lang: str) -> None:
+    await query.answer()
+    markup = keyboards.with_vote_row(_markup(query), keyboards.vote_row(
+        lang, candidate_id=callback_data.candidate_id, sphere_id=callback_data.sphere_id,
+        index=callback_data.index, voted=False,
+    ))
+    if markup is not None:
+        await set_card_buttons(query, markup)
+    else:
+        await _refresh_card(query, callback_data, lang)
 
 
 @router.callback_query(VoteConfirmCallback.filter())
 async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
     try:
-        outcome, card = await services.avote(
-            telegram_user_id=query.from_user.id, candidate_id=callback_data.candidate_id,
-            sphere_id=callback_data.sphere_id, index=callback_data.index, bot_id=query.bot.id,  # type: ignore[union-attr]
-        )
+        outcome = await services.avote(telegram_user_id=query.from_user.id, candidate_id=callback_data.candidate_id)
     except BotRefusal as refusal:
         await tell(query, t(lang, refusal.key))
         return
@@ -61,11 +72,25 @@ async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback,
         t(lang, "vote_accepted", name=esc(outcome.candidate_name), receipt=esc(outcome.receipt),
           url=outcome.verify_url, left=outcome.votes_left, votes=outcome.votes_per_voter),
     )
-    await _show_card(query, callback_data, lang, card)
+    markup = keyboards.with_vote_row(_markup(query), keyboards.vote_row(
+        lang, candidate_id=callback_data.candidate_id, sphere_id=callback_data.sphere_id,
+        index=callback_data.index, voted=True,
+    ))
+    if markup is not None:  # the card's buttons, now saying "you supported", without reading the card again
+        await set_card_buttons(query, markup)
+    else:
+        await _refresh_card(query, callback_data, lang)
 
 
-async def _refresh_card(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
-    """Put the card's own buttons back after a refusal."""
+def _markup(query: CallbackQuery) -> InlineKeyboardMarkup | None:
+    return query.message.reply_markup if isinstance(query.message, Message) else None
+
+
+async def _refresh_card(
+    query: CallbackQuery, callback_data: VoteConfirmCallback | VoteCancelCallback, lang: str
+) -> None:
+    """Read the card again and put its own buttons back (after a refusal, or when the message does not carry
+    them); if the list changed under the card (a candidate was withdrawn), show what is there now."""
     try:
         card = await services.acandidate_card(
             telegram_user_id=query.from_user.id, sphere_id=callback_data.sphere_id, index=callback_data.index,
@@ -73,15 +98,9 @@ async def _refresh_card(query: CallbackQuery, callback_data: VoteConfirmCallback
         )
     except BotRefusal:
         return
-    await _show_card(query, callback_data, lang, card)
-
-
-async def _show_card(
-    query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str, card: CandidateCard | EmptyList
-) -> None:
     if isinstance(card, CandidateCard) and card.candidate_id == callback_data.candidate_id:
-        await set_card_buttons(query, keyboards.card(lang, card))  # now showing "you supported"
-    else:  # the list changed under the card (a candidate was withdrawn): show what is there now
+        await set_card_buttons(query, keyboards.card(lang, card))
+    else:
         await replace_card(query, lang, card)
 
 
