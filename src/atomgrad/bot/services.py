@@ -31,7 +31,7 @@ from atomgrad.award.services.reference import consent_current
 from atomgrad.bot.models import TelegramAccount, TelegramPhoto
 from atomgrad.core.errors import ApplicationError
 from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
-from atomgrad.voting.phones import phone_hash, phone_normalise
+from atomgrad.voting.phones import phone_normalise
 
 logger = logging.getLogger("atomgrad.bot")
 
@@ -353,10 +353,13 @@ def identity_from_verified_phone(*, phone_e164: str, telegram_user_id: int | Non
     a time: if it was linked to another identity before (the person changed their number), that link moves.
     Holds SELECT … FOR UPDATE on the identity row while linking.
     """
-    digest = phone_hash(phone_e164)
+    from atomgrad.voting.services.identity import identity_for_verified_phone
+
     with transaction.atomic():
-        VoterIdentity.objects.get_or_create(phone_hash=digest)
-        identity = VoterIdentity.objects.select_for_update().get(phone_hash=digest)
+        # The voting app's own path (it serialises with web code checks of the same number), then the link.
+        found = identity_for_verified_phone(phone_raw=phone_e164)
+        identity = VoterIdentity.objects.select_for_update().get(pk=found.pk)
+        digest = identity.phone_hash
         if telegram_user_id is not None and identity.telegram_user_id != telegram_user_id:
             moved = (
                 VoterIdentity.objects.filter(telegram_user_id=telegram_user_id)
