@@ -30,7 +30,7 @@ demo: install
 test: install lint test-sqlite test-postgres
 
 lint: install
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts verifier
 
 test-sqlite: install
 	$(BIN)/python -m pytest

@@ -34,7 +34,9 @@ def test_resident_applies_and_committee_accepts(live_server, page):
     page.get_by_label("Место работы").fill("Детская школа искусств")
     page.get_by_label("Должность").fill("преподаватель фортепиано")
     page.get_by_label("Сфера").select_option(label="Образование")
-    page.get_by_label("Рассказ о достижениях").fill("Тридцать лет учит детей музыке; её ученики играют в оркестре города.")
+    page.get_by_label("Рассказ о достижениях").fill(
+        "Тридцать лет учит детей музыке; её ученики играют в оркестре города."
+    )
     page.get_by_label("Фотография соискателя").set_input_files(
         {"name": "portrait.jpg", "mimeType": "image/jpeg", "buffer": image_bytes((300, 400))}
     )
