@@ -22,7 +22,7 @@ from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
 from atomgrad.voting import ledger
 from atomgrad.voting.models import AnnulmentReversal, LedgerEntry, VoteAnnulment
-from atomgrad.voting.services.ballots import REASON_MAX_LENGTH, _ledger_append, _tally_add
+from atomgrad.voting.services.ballots import REASON_MAX_LENGTH, _ledger_append_about, _tally_add
 
 # Why a vote is annulled: the code goes into the public ledger (`reason_code`), the words are shown to people.
 ANNULMENT_REASONS: dict[str, object] = {
@@ -108,19 +108,9 @@ def annulment_reverse(
                          "annulment_sequence": annulment_entry.sequence},
             )
             _tally_add(season_id=annulment.season_id, candidate_id=vote.candidate_id, delta=1)
-            _ledger_append(
-                season=season,
-                vote=vote,
-                fields={
-                    "kind": ledger.KIND_ANNULMENT_REVERSAL,
-                    "voter": annulment_entry.voter_pseudonym,
-                    "candidate": annulment_entry.candidate_id,
-                    "city": annulment_entry.city_slug,
-                    "channel": None,
-                    "target_sequence": annulment_entry.sequence,
-                    "reason_code": reason_code,
-                    "reason": reason,
-                },
+            _ledger_append_about(
+                season=season, vote=vote, kind=ledger.KIND_ANNULMENT_REVERSAL, target=annulment_entry,
+                reason_code=reason_code, reason=reason,
             )
     except IntegrityError:
         if AnnulmentReversal.objects.filter(annulment=annulment).exists():

@@ -442,19 +442,9 @@ def vote_annul(
             audit_record(actor=actor, action="vote_annulled", obj=vote, city=vote.city, reason=reason,
                          details={"reason_code": reason_code, "receipt": vote.receipt})
             _tally_add(season_id=vote.season_id, candidate_id=vote.candidate_id, delta=-1)
-            _ledger_append(
-                season=season,
-                vote=vote,
-                fields={
-                    "kind": ledger.KIND_ANNULMENT,
-                    "voter": vote_entry.voter_pseudonym,
-                    "candidate": vote_entry.candidate_id,
-                    "city": vote_entry.city_slug,
-                    "channel": None,
-                    "target_sequence": vote_entry.sequence,
-                    "reason_code": reason_code,
-                    "reason": reason,
-                },
+            _ledger_append_about(
+                season=season, vote=vote, kind=ledger.KIND_ANNULMENT, target=vote_entry,
+                reason_code=reason_code, reason=reason,
             )
     except IntegrityError:
         if VoteAnnulment.objects.filter(vote=vote).exists():
@@ -464,6 +454,28 @@ def vote_annul(
             ) from None
         raise
     return annulment
+
+
+def _ledger_append_about(
+    *, season: Season, vote: Vote, kind: str, target: LedgerEntry, reason_code: str, reason: str
+) -> LedgerEntry:
+    """Append an entry about an earlier one (an annulment of a vote, a reversal of an annulment). It repeats the
+    voter, candidate and city of `target`, so a recount can check that they match. Preconditions as
+    `_ledger_append`."""
+    return _ledger_append(
+        season=season,
+        vote=vote,
+        fields={
+            "kind": kind,
+            "voter": target.voter_pseudonym,
+            "candidate": target.candidate_id,
+            "city": target.city_slug,
+            "channel": None,
+            "target_sequence": target.sequence,
+            "reason_code": reason_code,
+            "reason": reason,
+        },
+    )
 
 
 # --- extensions ---------------------------------------------------------------------------------------------
