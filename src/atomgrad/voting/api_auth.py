@@ -20,8 +20,9 @@ from ninja.security import HttpBearer
 
 from atomgrad.award.schemas import ErrorOut
 from atomgrad.award.selectors import season_current
+from atomgrad.core.http import client_ip
 from atomgrad.core.timefmt import to_moscow
-from atomgrad.voting.auth import TOKEN_LIFETIME, request_client_ip, token_authenticate, token_expiry, token_issue
+from atomgrad.voting.auth import TOKEN_LIFETIME, token_authenticate, token_expiry, token_issue
 from atomgrad.voting.models import Channel, SeasonVoter
 from atomgrad.voting.services.identity import CODE_LIFETIME, otp_limits, otp_request, voter_verify_and_register
 
@@ -87,7 +88,7 @@ class TokenOut(Schema):
     ),
 )
 def auth_code(request: HttpRequest, payload: CodeIn) -> tuple[int, CodeSentOut]:
-    otp_request(phone_raw=payload.phone, client_ip=request_client_ip(request))
+    otp_request(phone_raw=payload.phone, client_ip=client_ip(request))
     return 202, CodeSentOut(
         status="sent",
         expires_in_seconds=int(CODE_LIFETIME.total_seconds()),
@@ -110,7 +111,7 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
     season = season_current()
     voter = voter_verify_and_register(
         season=season, phone_raw=payload.phone, code=payload.code, city_slug=payload.city,
-        consent=payload.consent, channel=Channel.API, client_ip=request_client_ip(request),
+        consent=payload.consent, channel=Channel.API, client_ip=client_ip(request),
     )
     token = token_issue(voter=voter)
     return TokenOut(

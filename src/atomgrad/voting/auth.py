@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -68,14 +67,3 @@ def session_voter(request: HttpRequest, *, season: Season | None = None) -> Seas
         voters = voters.filter(season=season)
     return voters.first()
 
-
-def request_client_ip(request: HttpRequest) -> str | None:
-    """The client's address for rate limits. `X-Forwarded-For` is believed only behind a trusted proxy
-    (`BEHIND_PROXY=1`), and then only its last entry: the one our proxy appended (earlier entries are whatever
-    the client sent)."""
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR") or None

@@ -29,7 +29,8 @@ from atomgrad.award.models import ConsentKind, Season
 from atomgrad.award.selectors import season_current
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
-from atomgrad.voting.auth import request_client_ip, session_login, session_logout, session_voter
+from atomgrad.core.http import client_ip
+from atomgrad.voting.auth import session_login, session_logout, session_voter
 from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
 from atomgrad.voting.phones import phone_normalise
 from atomgrad.voting.services.identity import CODE_LIFETIME, otp_request, otp_verify, voter_register
@@ -121,7 +122,7 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         raw = request.POST.get("phone", "")[:40]
         try:
-            otp_request(phone_raw=raw, client_ip=request_client_ip(request))
+            otp_request(phone_raw=raw, client_ip=client_ip(request))
         except ApplicationError as exc:
             context["error"] = _error_text(exc)
             context["phone_value"] = raw if not _is_valid_number(raw) else ""  # never echo a real number
@@ -160,7 +161,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST" and "resend" in request.POST:
         try:
-            otp_request(phone_raw=phone, client_ip=request_client_ip(request))
+            otp_request(phone_raw=phone, client_ip=client_ip(request))
         except ApplicationError as exc:
             context["error"] = _error_text(exc)
             return render(request, "voting/auth/code.html", context, status=exc.status)
@@ -172,7 +173,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             identity = otp_verify(
-                phone_raw=phone, code=request.POST.get("code", "")[:20], client_ip=request_client_ip(request)
+                phone_raw=phone, code=request.POST.get("code", "")[:20], client_ip=client_ip(request)
             )
         except ApplicationError as exc:
             context["error"] = _error_text(exc)

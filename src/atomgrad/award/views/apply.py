@@ -6,10 +6,8 @@ stores; a refusal from the service is shown on the field it concerns.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,26 +27,14 @@ from atomgrad.award.services.applications import (
 )
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.http import client_ip
 
 DONE_SESSION_KEY = "atomgrad_application_submitted_id"
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or, behind a trusted proxy (TRUST_X_FORWARDED_FOR), the address
-    that proxy saw, i.e. the last entry of X-Forwarded-For (earlier entries are whatever the client sent)."""
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        candidates = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if candidates:
-            try:
-                return str(ipaddress.ip_address(candidates[-1]))
-            except ValueError:
-                pass
-    remote = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(remote))
-    except ValueError:
-        return "0.0.0.0"  # noqa: S104 - an unknown address, recorded as such (never bound to)
+def consent_ip(request: HttpRequest) -> str:
+    """The address recorded with a consent; the field needs an IP, so an unknown one is recorded as 0.0.0.0."""
+    return client_ip(request) or "0.0.0.0"  # noqa: S104 - an unknown address, recorded as such (never bound to)
 
 
 def _service_arguments(form: ApplicationForm) -> dict[str, Any]:
@@ -98,7 +84,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 application = application_submit(
-                    season=season, photo=form.cleaned_data["photo"], consent_ip=client_ip(request),
+                    season=season, photo=form.cleaned_data["photo"], consent_ip=consent_ip(request),
                     **_service_arguments(form),
                 )
             except ApplicationError as error:
@@ -176,7 +162,7 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
                 try:
                     application_resubmit(
                         application=application, photo=form.cleaned_data.get("photo"),
-                        consent_ip=client_ip(request), **_service_arguments(form),
+                        consent_ip=consent_ip(request), **_service_arguments(form),
                     )
                 except ApplicationError as error:
                     _show_refusal(form, error)
