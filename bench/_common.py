@@ -190,6 +190,35 @@ def stop_process(process: subprocess.Popen[Any], *, timeout: float = 15) -> None
         process.wait(timeout=timeout)
 
 
+def tree_cpu_seconds(*roots: int) -> float:
+    """CPU time (user + system) used so far by these processes and all their descendants, including children
+    that have exited and been reaped. Linux (/proc). Differences of it give the CPU a piece of work cost the
+    machine whatever else is running on it — a steadier figure than throughput on a shared machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    used: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            data = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = data[data.rindex(")") + 2:].split()  # fields[0] is the state (field 3 of proc(5))
+        pid, ppid = int(entry), int(fields[1])
+        used[pid] = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        children.setdefault(ppid, []).append(pid)
+    total, stack, seen = 0, list(roots), set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += used.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / ticks
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
 
 
@@ -200,6 +229,14 @@ def _with_postgres() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def postgres_pid(database_url: str) -> int | None:
+    """The postmaster's process id of a server started by `postgres_server` (None for any other URL)."""
+    return _POSTMASTERS.get(database_url)
+
+
+_POSTMASTERS: dict[str, int] = {}
 
 
 @contextlib.contextmanager
@@ -234,7 +271,9 @@ def postgres_server(*, durable: bool = True) -> Iterator[str]:
                                    "-w", "-t", "60", "-o", " ".join(options), "start"]),
             check=True, stdout=subprocess.DEVNULL,
         )
-        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
+        url = f"postgres://postgres@127.0.0.1:{port}/postgres"
+        _POSTMASTERS[url] = int(Path(datadir, "postmaster.pid").read_text().split()[0])
+        yield url
     finally:
         if os.path.exists(os.path.join(datadir, "postmaster.pid")):
             subprocess.run(helper.as_server_user([f"{bindir}/pg_ctl", "-D", datadir, "-m", "fast", "-w", "stop"]),

@@ -206,6 +206,7 @@ def main(argv: list[str]) -> int:
         "p99_ms": 1000 * percentile(latencies, 0.99),
         "max_ms": 1000 * latencies[-1] if latencies else 0.0,  # inf when votes were left unsent
         "client_cpu_share": cpu / wall if wall > 0 else 0.0,
+        "client_cpu_seconds": cpu,
         "samples": recorder.samples,
         **extra,
     }

@@ -21,6 +21,7 @@ import cProfile
 import datetime as dt
 import io
 import json
+import os
 import pstats
 import sys
 import time
@@ -194,7 +195,9 @@ def raw(*, mode: str, pairs_path: str, start_at: float | None) -> dict[str, Any]
             cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (id integer PRIMARY KEY, n integer)")
             cursor.execute("DELETE FROM bench_commit_probe")
             cursor.execute("INSERT INTO bench_commit_probe (id, n) VALUES (1, 0)")
+    backend = _backend_pid()
     _wait_until(start_at)
+    db_cpu_before, cpu_before = _process_cpu(backend), time.process_time()
     started = time.perf_counter()
     began = time.time()
     if mode == "service":
@@ -210,7 +213,25 @@ def raw(*, mode: str, pairs_path: str, start_at: float | None) -> dict[str, Any]
         raise SystemExit(f"unknown mode {mode}")
     elapsed = time.perf_counter() - started
     return {"mode": mode, "count": len(pairs), "seconds": elapsed, "began": began, "ended": began + elapsed,
-            "votes": 0 if mode == "commit" else len(pairs)}
+            "votes": 0 if mode == "commit" else len(pairs), "cpu_seconds": time.process_time() - cpu_before,
+            "db_cpu_seconds": _process_cpu(backend) - db_cpu_before}
+
+
+def _backend_pid() -> int | None:
+    """The PostgreSQL server process serving this connection (None on SQLite, whose work is in-process)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _process_cpu(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _bare_inserts(pairs: list[tuple[SeasonVoter, Application]]) -> None:

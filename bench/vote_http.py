@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The vote benchmark: the real HTTP vote path against its raw ceiling, on SQLite and on PostgreSQL.
 
-    .venv/bin/python bench/vote_http.py                       # what `make bench` runs
+    .venv/bin/python bench/vote_http.py                  # the full run (`make bench` runs a shorter one)
     .venv/bin/python bench/vote_http.py --databases sqlite --concurrency 4 --requests 50 --rate 0 --raw 50
+    .venv/bin/python bench/vote_http.py --servers sync:2,sync:4,gthread:2x4 --concurrency 32   # compare servers
 
 For each database, in one run on one machine:
 
@@ -12,10 +13,14 @@ For each database, in one run on one machine:
 2. a production server — gunicorn serving `atomgrad.wsgi` (DEBUG off) — and a load generator in a separate
    process (bench/_loadgen.py) sending `POST /api/v1/votes` with a distinct (voter, candidate) each time, at
    concurrency 1, 8, 32, 64 (closed loop), then at a fixed rate (open loop, latency from the scheduled time);
+   and the HTTP floor: the same endpoint answering 401 to requests without a token (no database work);
 3. the raw ceiling: `vote_cast` itself in a tight loop without HTTP (one process, then several), the bare
    row writes of a vote, and the durable-commit floor of the database;
 4. checks: every request answered 201, the votes in the database equal the votes sent, every counter and
    tally agrees, and the season's ledger chain verifies from the first entry to the head.
+
+Besides time, every measurement records the CPU it cost (gunicorn's workers, PostgreSQL's processes, the load
+generator, from /proc): on a shared machine throughput moves with the neighbours' load, CPU per vote much less.
 
 PostgreSQL is started here (throw-away cluster, durable: fsync and synchronous_commit on); `postgres-fast`
 is the same with fsync off (not durable, labelled so, for comparison only). SQLite runs with the product's
@@ -50,10 +55,12 @@ from _common import (  # noqa: E402
     free_port,
     load_average,
     machine_info,
+    postgres_pid,
     postgres_server,
     say,
     stop_process,
     table,
+    tree_cpu_seconds,
 )
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -189,18 +196,27 @@ def _server_start(server: Server, env: dict[str, str], port: int, workdir: Path)
     raise BenchError("gunicorn did not come up within 60 s")
 
 
-def _load(port: int, pairs: list[tuple[int, int, str]], workdir: Path, *, max_seconds: float,
+def _load(port: int, pairs: list[tuple[int, int, str]], workdir: Path, *, max_seconds: float, servers: tuple[int, ...],
           concurrency: int = 0, rate: float = 0, expect: int = 201) -> dict[str, Any]:
     """Send the pairs' votes (closed loop at `concurrency`, or open loop at `rate`); every vote sent must be
-    answered 201. Bounded in time: votes not sent within `max_seconds` stay unsent (and uncounted)."""
+    answered 201. Bounded in time: votes not sent within `max_seconds` stay unsent (and uncounted).
+    `servers`: the process ids whose CPU the requests cost (gunicorn's master, PostgreSQL's postmaster)."""
     requests = _write_json(workdir, "requests.json", [[token, candidate] for _voter, candidate, token in pairs])
     mode = ["--concurrency", str(concurrency)] if concurrency else ["--rate", str(rate)]
+    app_before, db_before = tree_cpu_seconds(servers[0]), tree_cpu_seconds(*servers[1:])
     result = subprocess.run([PYTHON, str(BENCH_DIR / "_loadgen.py"), "--port", str(port), "--requests", requests,
                              "--max-seconds", str(max_seconds), "--expect", str(expect), *mode],
                             capture_output=True, text=True, timeout=900 + max_seconds, check=False)
+    app_cpu, db_cpu = tree_cpu_seconds(servers[0]) - app_before, tree_cpu_seconds(*servers[1:]) - db_before
     if result.returncode != 0:
         raise BenchError(f"the load generator failed:\n{result.stderr[-3000:]}")
     outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    answered = max(1, outcome["sent"])
+    outcome["app_cpu_ms"] = 1000 * app_cpu / answered
+    outcome["db_cpu_ms"] = 1000 * db_cpu / answered
+    outcome["server_cpu_ms"] = outcome["app_cpu_ms"] + outcome["db_cpu_ms"]
+    outcome["client_cpu_ms"] = 1000 * outcome["client_cpu_seconds"] / answered
+    outcome["capacity"] = _capacity(outcome["server_cpu_ms"] + outcome["client_cpu_ms"])
     if outcome["ok"] != outcome["sent"]:
         raise BenchError(f"not every answer was {expect}: {outcome['statuses']}; samples: {outcome['samples']}")
     return outcome
@@ -233,33 +249,38 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
     for server in args.servers:
         port = free_port()
         process = _server_start(server, env, port, workdir)
+        pids = (process.pid, *([pg] if (pg := postgres_pid(database_url)) else []))
         try:
-            warm = _load(port, plan.take(2 * server.slots), workdir, concurrency=server.slots,
+            warm = _load(port, plan.take(2 * server.slots), workdir, concurrency=server.slots, servers=pids,
                          max_seconds=args.level_seconds)  # every worker has imported, connected, answered
             run.votes_sent += warm["sent"]
             for concurrency in levels:
                 count = _requests_at(args, concurrency)
                 load_before = load_average()
-                outcome = _load(port, plan.take(count), workdir, concurrency=concurrency,
+                outcome = _load(port, plan.take(count), workdir, concurrency=concurrency, servers=pids,
                                 max_seconds=args.level_seconds)
                 count = outcome["sent"]
                 run.votes_sent += count
                 run.http.append({"server": str(server), "concurrency": concurrency, "load": load_before, **outcome})
                 say(f"  {server} c={concurrency:<3} {outcome['per_second']:8.1f} votes/s"
                     f"  p50 {outcome['p50_ms']:6.1f} ms  p99 {outcome['p99_ms']:7.1f} ms"
+                    f"  CPU/vote app {outcome['app_cpu_ms']:.1f} db {outcome['db_cpu_ms']:.1f}"
+                    f" client {outcome['client_cpu_ms']:.1f} ms"
                     f"  ({count} votes, all 201; load {load_before})")
             if args.floor and server == args.servers[0]:
                 # The same endpoint refusing a request without a token: gunicorn, middleware, django-ninja and
                 # the 401, no database — what the vote's own work is added to.
                 floor_concurrency = max(levels)
                 outcome = _load(port, [(0, plan.candidates[0], "")] * args.requests, workdir, expect=401,
-                                concurrency=floor_concurrency, max_seconds=args.level_seconds)
+                                concurrency=floor_concurrency, max_seconds=args.level_seconds, servers=pids)
                 run.floor = {"server": str(server), "concurrency": floor_concurrency, **outcome}
                 say(f"  {server} c={floor_concurrency:<3} {outcome['per_second']:8.1f} answers/s (401 without a "
-                    f"token, no database: the HTTP floor)  p50 {outcome['p50_ms']:6.1f} ms")
+                    f"token, no database: the HTTP floor)  p50 {outcome['p50_ms']:6.1f} ms"
+                    f"  CPU/answer {outcome['server_cpu_ms']:.2f}+{outcome['client_cpu_ms']:.2f} ms")
             if rate_votes and server == args.servers[0]:
                 load_before = load_average()
-                outcome = _load(port, plan.take(rate_votes), workdir, rate=args.rate, max_seconds=RATE_GRACE_SECONDS)
+                outcome = _load(port, plan.take(rate_votes), workdir, rate=args.rate, max_seconds=RATE_GRACE_SECONDS,
+                                servers=pids)
                 run.votes_sent += outcome["sent"]
                 run.rate.append({"server": str(server), "rate": args.rate, "load": load_before, **outcome})
                 unsent = f"; {outcome['unsent']:,} not sent in time: overloaded" if outcome["unsent"] else ""
@@ -292,6 +313,12 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
     return run
 
 
+def _capacity(cpu_ms_per_vote: float) -> float:
+    """Votes per second the machine's cores could carry at this CPU cost per vote if nothing else ran: the
+    figure a busy, shared machine can still estimate fairly (its throughput it cannot)."""
+    return (os.cpu_count() or 1) * 1000 / cpu_ms_per_vote if cpu_ms_per_vote > 0 else 0.0
+
+
 def _requests_at(args: argparse.Namespace, concurrency: int) -> int:
     return args.requests if concurrency > 1 else max(1, args.requests // 5)
 
@@ -303,10 +330,12 @@ def _raw(run: DatabaseRun, env: dict[str, str], plan: Plan, args: argparse.Names
     def record(mode: str, processes: int, results: list[dict[str, Any]], what: str) -> None:
         count = sum(r["count"] for r in results)
         seconds = max(r["ended"] for r in results) - min(r["began"] for r in results)
+        cpu_ms = 1000 * sum(r["cpu_seconds"] + r["db_cpu_seconds"] for r in results) / max(1, count)
         run.raw.append({"mode": mode, "processes": processes, "count": count, "seconds": seconds,
-                        "per_second": count / seconds if seconds > 0 else 0.0, "what": what})
+                        "per_second": count / seconds if seconds > 0 else 0.0, "what": what, "cpu_ms": cpu_ms,
+                        "capacity": _capacity(cpu_ms)})
         run.votes_sent += sum(r["votes"] for r in results)
-        say(f"  raw {mode:<8} ×{processes}: {count / seconds:8.1f}/s  ({what})")
+        say(f"  raw {mode:<8} ×{processes}: {count / seconds:8.1f}/s  CPU {cpu_ms:.2f} ms each  ({what})")
 
     record("service", 1, [_django(env, "raw", "--mode", "service", "--pairs", pairs_file("raw-1.json", args.raw))],
            "vote_cast in a loop, one connection")
@@ -338,54 +367,65 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, st
     out = ["\n# Vote benchmark — results\n", table(["", ""], list(info.items()), title="Machine")]
     out.append(f"\nCommand: `{' '.join([Path(PYTHON).name, *sys.argv])}` — {elapsed / 60:.1f} min; load average at "
                f"the end {load_average()}")
+    out.append("\nCPU columns: milliseconds of CPU per vote in gunicorn's workers (app; with SQLite this includes the "
+               "database's work), in PostgreSQL's processes (db) and in the load generator (client); 'CPU-bound' = "
+               f"the votes/s this machine's {os.cpu_count()} cores could carry at that cost if nothing else ran.")
     out.append(table(
         ["database", "server", "concurrency", "votes", "votes/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
-         "client CPU", "load before"],
+         "app CPU ms", "db CPU ms", "client CPU ms", "CPU-bound votes/s", "load before"],
         [[r.name, row["server"], row["concurrency"], row["sent"], row["per_second"], row["p50_ms"], row["p90_ms"],
-          row["p99_ms"], row["max_ms"], f"{100 * row['client_cpu_share']:.0f}%", row["load"]]
+          row["p99_ms"], row["max_ms"], row["app_cpu_ms"], row["db_cpu_ms"], row["client_cpu_ms"], row["capacity"],
+          row["load"]]
          for r in runs for row in r.http],
         title="HTTP vote path (POST /api/v1/votes via gunicorn; closed loop; every answer 201)",
     ))
     if any(r.floor for r in runs):
         out.append(table(
-            ["database", "server", "concurrency", "answers", "answers/s", "p50 ms", "p99 ms", "client CPU"],
+            ["database", "server", "concurrency", "answers", "answers/s", "p50 ms", "p99 ms", "server CPU ms",
+             "client CPU ms", "CPU-bound answers/s"],
             [[r.name, r.floor["server"], r.floor["concurrency"], r.floor["sent"], r.floor["per_second"],
-              r.floor["p50_ms"], r.floor["p99_ms"], f"{100 * r.floor['client_cpu_share']:.0f}%"]
-             for r in runs if r.floor],
+              r.floor["p50_ms"], r.floor["p99_ms"], r.floor["server_cpu_ms"], r.floor["client_cpu_ms"],
+              r.floor["capacity"]] for r in runs if r.floor],
             title="HTTP floor (POST /api/v1/votes without a token → 401: server, middleware, API; no database)",
         ))
     if any(r.rate for r in runs):
         out.append(table(
             ["database", "server", "target/s", "votes due", "not sent in time", "achieved/s", "p50 ms", "p90 ms",
-             "p99 ms", "max ms", "client CPU"],
+             "p99 ms", "max ms", "server CPU ms", "load before"],
             [[r.name, row["server"], row["rate"], row["planned"], row["unsent"], row["per_second"], row["p50_ms"],
-              row["p90_ms"], row["p99_ms"], row["max_ms"], f"{100 * row['client_cpu_share']:.0f}%"]
+              row["p90_ms"], row["p99_ms"], row["max_ms"], row["server_cpu_ms"], row["load"]]
              for r in runs for row in r.rate],
             title="Fixed rate (open loop; latency from each vote's scheduled time)",
         ))
     if any(r.raw for r in runs):
         out.append(table(
-            ["database", "what", "processes", "count", "per second"],
-            [[r.name, f"{row['mode']}: {row['what']}", row["processes"], row["count"], row["per_second"]]
-             for r in runs for row in r.raw],
-            title="Raw ceiling (no HTTP)",
+            ["database", "what", "processes", "count", "per second", "CPU ms each", "CPU-bound per second"],
+            [[r.name, f"{row['mode']}: {row['what']}", row["processes"], row["count"], row["per_second"],
+              row["cpu_ms"], row["capacity"]] for r in runs for row in r.raw],
+            title="Raw ceiling (no HTTP; CPU = the Python process and, for PostgreSQL, its server backend)",
         ))
     summary = []
     for r in runs:
         best = max(r.http, key=lambda row: row["per_second"]) if r.http else None
+        cheapest = max(r.http, key=lambda row: row["capacity"]) if r.http else None
         service = [row for row in r.raw if row["mode"] == "service"]
         ceiling = max(service, key=lambda row: row["per_second"]) if service else None
+        raw_capacity = max((row["capacity"] for row in service), default=0.0)
         ratio = best["per_second"] / ceiling["per_second"] if best and ceiling else None
         rate = r.rate[0] if r.rate else None
         summary.append([
             r.name, f"{best['per_second']:,.0f} ({best['server']}, c={best['concurrency']})" if best else None,
             f"{ceiling['per_second']:,.0f} (×{ceiling['processes']})" if ceiling else None,
             f"{100 * ratio:.0f}%" if ratio is not None else None,
+            f"{cheapest['capacity']:,.0f}" if cheapest else None,
+            f"{raw_capacity:,.0f}" if raw_capacity else None,
+            f"{100 * cheapest['capacity'] / raw_capacity:.0f}%" if cheapest and raw_capacity else None,
             fmt(rate["p99_ms"]) if rate else None, r.queries.get("count"),
             f"{r.check.get('votes', 0):,} = sent, chain ok" if r.check.get("ledger_ok") else "—",
         ])
-    out.append(table(["database", "best HTTP votes/s", "raw vote_cast/s", "HTTP / raw",
-                      f"p99 ms at {args.rate:g}/s", "SQL per vote", "check"], summary, title="Summary"))
+    out.append(table(["database", "HTTP votes/s (best)", "raw vote_cast/s (best)", "HTTP / raw",
+                      "HTTP CPU-bound/s", "raw CPU-bound/s", "CPU-bound HTTP / raw", f"p99 ms at {args.rate:g}/s",
+                      "SQL per vote", "check"], summary, title="Summary"))
     targets = []
     for r in runs:
         if not r.name.startswith("postgres"):
