@@ -20,7 +20,7 @@ install: $(BIN)/.installed
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) demo --if-empty
-	DEBUG=1 DEMO_MODE=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
+	cd src && DEBUG=1 DEMO_MODE=1 ../$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 demo: install
 	$(MANAGE) migrate --noinput
