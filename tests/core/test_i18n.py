@@ -155,6 +155,12 @@ def test_the_site_is_russian_by_default(client, voting_season):
     assert "Public vote" not in html
 
 
+def test_an_english_browser_still_gets_russian_until_the_person_switches(client, voting_season):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Народное голосование" in html
+    assert "Public vote" not in html
+
+
 @pytest.mark.parametrize(("url", "english", "russian"), [
     ("/", ["people's award of the atomic cities", "Public vote", "Season stages", "Moscow time (MSK)"],
      ["Народное голосование", "Этапы сезона", "Правила премии"]),
