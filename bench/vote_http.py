@@ -74,6 +74,7 @@ TARGET_VOTES_PER_SECOND = 1000
 TARGET_P99_MS = 100
 TARGET_RATIO = 0.30
 TARGET_RATE = 500
+SUSTAINABLE = 0.6  # the second fixed-rate run, as a share of the best closed-loop throughput
 RATE_GRACE_SECONDS = 10  # after the last vote of the fixed-rate run was due, votes not yet sent are given up
 SHM = "/dev/shm"  # noqa: S108 - gunicorn's heartbeat files, not data
 
@@ -232,7 +233,7 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
     levels = args.concurrency
     http_votes = sum(_requests_at(args, c) for c in levels) * len(args.servers)
     warmups = sum(2 * s.slots for s in args.servers)
-    rate_votes = int(args.rate * args.rate_seconds) if args.rate and name in args.rate_on else 0
+    rate_votes = int(args.rate * args.rate_seconds) * 2 if args.rate and name in args.rate_on else 0
     raw_votes = args.raw * (1 + args.raw_processes + 1) if args.raw else 0
     needed = http_votes + warmups + rate_votes + raw_votes + 2 + (args.profile or 0) + 1
     voters = math.ceil(needed / args.votes_per_voter) + 10
@@ -278,15 +279,22 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
                     f"token, no database: the HTTP floor)  p50 {outcome['p50_ms']:6.1f} ms"
                     f"  CPU/answer {outcome['server_cpu_ms']:.2f}+{outcome['client_cpu_ms']:.2f} ms")
             if rate_votes and server == args.servers[0]:
-                load_before = load_average()
-                outcome = _load(port, plan.take(rate_votes), workdir, rate=args.rate, max_seconds=RATE_GRACE_SECONDS,
-                                servers=pids)
-                run.votes_sent += outcome["sent"]
-                run.rate.append({"server": str(server), "rate": args.rate, "load": load_before, **outcome})
-                unsent = f"; {outcome['unsent']:,} not sent in time: overloaded" if outcome["unsent"] else ""
-                say(f"  {server} fixed {args.rate:g}/s: achieved {outcome['per_second']:.1f}/s, "
-                    f"p50 {fmt(outcome['p50_ms'])} ms, p99 {fmt(outcome['p99_ms'])} ms "
-                    f"({outcome['sent']:,} votes, all 201{unsent})")
+                rates = [args.rate]
+                measured = max((row["per_second"] for row in run.http if row["server"] == str(server)), default=0.0)
+                if args.sustainable and measured and SUSTAINABLE * measured < args.rate:
+                    # The target rate is beyond what this machine sustains: also show the latency at a rate it
+                    # does sustain (a fixed share of its best closed-loop throughput), where p99 means something.
+                    rates.append(float(max(1, round(SUSTAINABLE * measured))))
+                for rate in rates:
+                    load_before = load_average()
+                    outcome = _load(port, plan.take(int(rate * args.rate_seconds)), workdir, rate=rate,
+                                    max_seconds=RATE_GRACE_SECONDS, servers=pids)
+                    run.votes_sent += outcome["sent"]
+                    run.rate.append({"server": str(server), "rate": rate, "load": load_before, **outcome})
+                    unsent = f"; {outcome['unsent']:,} not sent in time: overloaded" if outcome["unsent"] else ""
+                    say(f"  {server} fixed {rate:g}/s: achieved {outcome['per_second']:.1f}/s, "
+                        f"p50 {fmt(outcome['p50_ms'])} ms, p99 {fmt(outcome['p99_ms'])} ms "
+                        f"({outcome['sent']:,} votes, all 201{unsent})")
         finally:
             stop_process(process)
 
@@ -420,12 +428,14 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, st
             f"{cheapest['capacity']:,.0f}" if cheapest else None,
             f"{raw_capacity:,.0f}" if raw_capacity else None,
             f"{100 * cheapest['capacity'] / raw_capacity:.0f}%" if cheapest and raw_capacity else None,
-            fmt(rate["p99_ms"]) if rate else None, r.queries.get("count"),
+            fmt(rate["p99_ms"]) if rate else None,
+            f"{fmt(r.rate[1]['p99_ms'])} at {r.rate[1]['rate']:g}/s" if len(r.rate) > 1 else None,
+            r.queries.get("count"),
             f"{r.check.get('votes', 0):,} = sent, chain ok" if r.check.get("ledger_ok") else "—",
         ])
     out.append(table(["database", "HTTP votes/s (best)", "raw vote_cast/s (best)", "HTTP / raw",
                       "HTTP CPU-bound/s", "raw CPU-bound/s", "CPU-bound HTTP / raw", f"p99 ms at {args.rate:g}/s",
-                      "SQL per vote", "check"], summary, title="Summary"))
+                      "p99 ms at a sustainable rate", "SQL per vote", "check"], summary, title="Summary"))
     targets = []
     for r in runs:
         if not r.name.startswith("postgres"):
@@ -461,6 +471,9 @@ def main(argv: list[str]) -> int:
                         help="each concurrency level stops after this long even if votes are left (default 20)")
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="fixed-rate run, votes/s (0: skip)")
     parser.add_argument("--rate-seconds", type=float, default=15)
+    parser.add_argument("--no-sustainable", dest="sustainable", action="store_false",
+                        help=f"no second fixed-rate run at {SUSTAINABLE:.0%} of the best measured throughput when "
+                             "the target rate is beyond it")
     parser.add_argument("--rate-on", default="sqlite,sqlite-full,postgres,postgres-fast",
                         help="databases that get the fixed-rate run")
     parser.add_argument("--raw", type=int, default=3000, help="votes per raw-ceiling measurement (0: skip)")
