@@ -472,7 +472,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="fixed-rate run, votes/s (0: skip)")
     parser.add_argument("--rate-seconds", type=float, default=15)
     parser.add_argument("--no-sustainable", dest="sustainable", action="store_false",
-                        help=f"no second fixed-rate run at {SUSTAINABLE:.0%} of the best measured throughput when "
+                        help=f"no second fixed-rate run at {SUSTAINABLE * 100:.0f}%% of the best measured throughput when "
                              "the target rate is beyond it")
     parser.add_argument("--rate-on", default="sqlite,sqlite-full,postgres,postgres-fast",
                         help="databases that get the fixed-rate run")
