@@ -1,6 +1,7 @@
 """The load generator of the vote benchmark: a separate process (so its CPU is not the server's), standard
 library only, asyncio with hand-written HTTP/1.1 on 127.0.0.1. It keeps connections alive where the server
-allows it (gunicorn's gthread workers) and opens a new one when the server closes it (sync workers).
+allows it (gunicorn's gthread workers, Granian) and opens a new one when the server closes it (gunicorn's sync
+workers); it counts the connections it opened.
 
     python bench/_loadgen.py --port P --requests FILE --concurrency C      closed loop: C clients, each sends
                                                                             its next vote when the last answered
@@ -9,7 +10,8 @@ allows it (gunicorn's gthread workers) and opens a new one when the server close
 
 FILE is a JSON list of [token, candidate id] (an empty token sends no Authorization header); every entry is
 sent exactly once, in order (no retries: a retried vote would be a second vote). Prints one JSON object:
-statuses, latency percentiles, throughput, the client's own CPU use and a sample of any unexpected answers.
+statuses, latency percentiles, throughput, the client's own CPU use, the connections it opened and a sample of
+any unexpected answers.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Recorder:
         self.statuses: dict[str, int] = {}
         self.samples: list[str] = []
         self.first_sent: float | None = None
+        self.connections = 0  # TCP connections opened: as many as requests when the server never keeps one alive
         self.last_done = 0.0
 
     def record(self, status: str, latency: float, body: bytes, done: float) -> None:
@@ -85,8 +88,13 @@ class Recorder:
             self.samples.append(f"{status}: {body[:300].decode('utf-8', 'replace')}")
 
 
-async def _send(port: int, pool: list[Connection], token: str, candidate: int) -> tuple[str, bytes]:
-    conn = pool.pop() if pool else await connect(port)
+async def _send(port: int, pool: list[Connection], token: str, candidate: int,
+                recorder: Recorder) -> tuple[str, bytes]:
+    if pool:
+        conn = pool.pop()
+    else:
+        conn = await connect(port)
+        recorder.connections += 1
     try:
         status, body, keep_alive = await post_vote(conn, port=port, token=token, candidate=candidate)
     except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as error:
@@ -109,7 +117,7 @@ async def closed_loop(port: int, requests: list[tuple[str, int]], concurrency: i
         for token, candidate in queue:
             sent = time.perf_counter()
             recorder.first_sent = recorder.first_sent or sent
-            status, body = await _send(port, pool, token, candidate)
+            status, body = await _send(port, pool, token, candidate, recorder)
             done = time.perf_counter()
             recorder.record(status, done - sent, body, done)
             if done > deadline:
@@ -143,7 +151,7 @@ async def open_loop(port: int, requests: list[tuple[str, int]], rate: float, max
             return
         try:
             late.append(time.perf_counter() - due)
-            status, body = await _send(port, pool, token, candidate)
+            status, body = await _send(port, pool, token, candidate, recorder)
         finally:
             limit.release()
         done = time.perf_counter()
@@ -207,6 +215,7 @@ def main(argv: list[str]) -> int:
         "max_ms": 1000 * latencies[-1] if latencies else 0.0,  # inf when votes were left unsent
         "client_cpu_share": cpu / wall if wall > 0 else 0.0,
         "client_cpu_seconds": cpu,
+        "connections": recorder.connections,
         "samples": recorder.samples,
         **extra,
     }

@@ -4,22 +4,24 @@
     .venv/bin/python bench/vote_http.py                  # the full run (`make bench` runs a shorter one)
     .venv/bin/python bench/vote_http.py --databases sqlite --concurrency 4 --requests 50 --rate 0 --raw 50
     .venv/bin/python bench/vote_http.py --servers sync:2,sync:4,gthread:2x4 --concurrency 32   # compare servers
+    .venv/bin/python bench/vote_http.py --servers sync:4,granian:2,granian:2x2 --concurrency 8,32   # and Granian
 
 For each database, in one run on one machine:
 
 1. a fresh database (migrated), one season in its voting phase, one city, published candidates, and many
    distinct verified voters with API tokens (K = 3 votes each, as the product's default; there are enough
    voters that no vote is refused);
-2. a production server — gunicorn serving `atomgrad.wsgi` (DEBUG off) — and a load generator in a separate
-   process (bench/_loadgen.py) sending `POST /api/v1/votes` with a distinct (voter, candidate) each time, at
-   concurrency 1, 8, 32, 64 (closed loop), then at a fixed rate (open loop, latency from the scheduled time);
-   and the HTTP floor: the same endpoint answering 401 to requests without a token (no database work);
+2. a production server — gunicorn (or Granian, `--servers granian:W`) serving `atomgrad.wsgi` (DEBUG off) — and a
+   load generator in a separate process (bench/_loadgen.py) sending `POST /api/v1/votes` with a distinct
+   (voter, candidate) each time, at concurrency 1, 8, 32, 64 (closed loop), then at a fixed rate (open loop,
+   latency from the scheduled time); and, for each server, the HTTP floor: the same endpoint answering 401 to
+   requests without a token (no database work);
 3. the raw ceiling: `vote_cast` itself in a tight loop without HTTP (one process, then several), the bare
    row writes of a vote, and the durable-commit floor of the database;
 4. checks: every request answered 201, the votes in the database equal the votes sent, every counter and
    tally agrees, and the season's ledger chain verifies from the first entry to the head.
 
-Besides time, every measurement records the CPU it cost (gunicorn's workers, PostgreSQL's processes, the load
+Besides time, every measurement records the CPU it cost (the server's workers, PostgreSQL's processes, the load
 generator, from /proc): on a shared machine throughput moves with the neighbours' load, CPU per vote much less.
 
 PostgreSQL is started here (throw-away cluster, durable: fsync and synchronous_commit on); `postgres-fast`
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.metadata
 import json
 import math
 import os
@@ -85,25 +88,51 @@ class BenchError(RuntimeError):
 
 @dataclass(frozen=True)
 class Server:
-    worker_class: str  # sync | gthread
+    """One server configuration: gunicorn's `sync` or `gthread` workers, or Granian's WSGI interface.
+
+    Both serve `atomgrad.wsgi:application` with `workers` processes of `threads` threads each (gunicorn's
+    `--threads`; Granian's `--blocking-threads`, the threads that run the Python application)."""
+
+    kind: str  # sync | gthread (gunicorn worker classes) | granian
     workers: int
     threads: int = 1
 
+    KINDS = ("sync", "gthread", "granian")
+
     @classmethod
     def parse(cls, text: str) -> Server:
-        """'sync:4' or 'gthread:2x4' (workers x threads)."""
+        """'sync:4', 'gthread:2x4', 'granian:2' or 'granian:2x2' (workers x threads)."""
         kind, _, size = text.partition(":")
-        if kind not in ("sync", "gthread") or not size:
-            raise argparse.ArgumentTypeError(f"server {text!r}: expected sync:W or gthread:WxT")
         workers, _, threads = size.partition("x")
-        return cls(kind, int(workers), int(threads or 1))
+        if kind not in cls.KINDS or not workers.isdigit() or not (threads.isdigit() or not threads) \
+                or (kind == "sync" and threads):
+            raise argparse.ArgumentTypeError(f"server {text!r}: expected sync:W, gthread:WxT, granian:W or granian:WxT")
+        server = cls(kind, int(workers), int(threads or 1))
+        if server.workers < 1 or server.threads < 1:
+            raise argparse.ArgumentTypeError(f"server {text!r}: workers and threads must be at least 1")
+        return server
 
     def __str__(self) -> str:
-        return f"{self.worker_class}:{self.workers}" + (f"x{self.threads}" if self.worker_class == "gthread" else "")
+        threads = f"x{self.threads}" if self.kind == "gthread" or self.threads > 1 else ""
+        return f"{self.kind}:{self.workers}{threads}"
+
+    @property
+    def program(self) -> str:
+        return "granian" if self.kind == "granian" else "gunicorn"
 
     @property
     def slots(self) -> int:
         return self.workers * self.threads
+
+    @property
+    def warmup_clients(self) -> int:
+        """Connections of the warm-up, which must reach every worker (a worker's first request loads Django's URL
+        configuration and the API: about half a second of CPU that would otherwise land in the first measured
+        level). gunicorn's workers share one accept queue and a busy worker accepts nothing, so one client per
+        slot does. Each Granian worker has its own listening socket and the kernel picks one by a hash of the
+        connection, which the client then keeps: 8 connections per worker leave a worker unreached with a
+        probability of at most workers x (1 - 1/workers)^(8 x workers) (2 workers: 3e-5; 4 workers: 4e-4)."""
+        return max(self.slots, 8 * self.workers) if self.kind == "granian" else self.slots
 
 
 @dataclass
@@ -145,7 +174,7 @@ class DatabaseRun:
     rate: list[dict[str, Any]] = field(default_factory=list)
     raw: list[dict[str, Any]] = field(default_factory=list)
     queries: dict[str, Any] = field(default_factory=dict)
-    floor: dict[str, Any] = field(default_factory=dict)
+    floor: list[dict[str, Any]] = field(default_factory=list)  # one per server
     check: dict[str, Any] = field(default_factory=dict)
     votes_sent: int = 0
 
@@ -168,21 +197,42 @@ def _write_json(workdir: Path, name: str, data: Any) -> str:
     return str(path)
 
 
-def _server_start(server: Server, env: dict[str, str], port: int, workdir: Path) -> subprocess.Popen[bytes]:
+def _server_command(server: Server, port: int) -> list[str]:
+    if server.kind == "granian":
+        # Granian (Rust: hyper on tokio) in front of the WSGI application: HTTP/1.1 with keep-alive, one
+        # listening socket per worker on Linux (the kernel spreads connections over them, backlog per worker),
+        # `threads` blocking threads per worker running Django. Its backpressure (connections each worker takes
+        # on at once) stays at its default, backlog / workers: the load generator's connections are kept alive,
+        # and a lower limit would leave some of them waiting in the backlog rather than being served.
+        return [
+            str(BIN_DIR / "granian"), "--interface", "wsgi", "atomgrad.wsgi:application",
+            "--working-dir", str(SRC_DIR), "--host", "127.0.0.1", "--port", str(port), "--http", "1",
+            "--no-ws", "--workers", str(server.workers), "--blocking-threads", str(server.threads),
+            "--http1-keep-alive", "--backlog", "2048", "--log-level", "warning", "--no-access-log",
+        ]
     command = [
         str(BIN_DIR / "gunicorn"), "atomgrad.wsgi:application", "--chdir", str(SRC_DIR),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(server.workers), "--worker-class", server.worker_class,
+        "--bind", f"127.0.0.1:{port}", "--workers", str(server.workers), "--worker-class", server.kind,
         "--threads", str(server.threads), "--keep-alive", "30", "--backlog", "2048", "--timeout", "120",
         "--log-level", "warning",
     ]
     if os.path.isdir(SHM):
         command += ["--worker-tmp-dir", SHM]  # heartbeat files off the disk (gunicorn's advice)
-    log = open(workdir / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return command
+
+
+def _server_start(server: Server, env: dict[str, str], port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    """Start the server on 127.0.0.1:port and wait until the vote endpoint answers 401 to a request without a
+    token. Its output goes to workdir/<program>-<port>.log. Every worker is a descendant of the returned
+    process (gunicorn's arbiter forks them; so does Granian's main process), so `tree_cpu_seconds` of its id
+    counts them all."""
+    log_path = workdir / f"{server.program}-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(_server_command(server, port), env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BenchError(f"gunicorn exited: {(workdir / f'gunicorn-{port}.log').read_text()[-2000:]}")
+            raise BenchError(f"{server.program} ({server}) exited: {log_path.read_text()[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("POST", "/api/v1/votes", body=b"{}", headers={"Content-Type": "application/json"})
@@ -194,14 +244,15 @@ def _server_start(server: Server, env: dict[str, str], port: int, workdir: Path)
             pass
         time.sleep(0.3)
     stop_process(process)
-    raise BenchError("gunicorn did not come up within 60 s")
+    raise BenchError(f"{server.program} ({server}) did not come up within 60 s: {log_path.read_text()[-2000:]}")
 
 
 def _load(port: int, pairs: list[tuple[int, int, str]], workdir: Path, *, max_seconds: float, servers: tuple[int, ...],
           concurrency: int = 0, rate: float = 0, expect: int = 201) -> dict[str, Any]:
     """Send the pairs' votes (closed loop at `concurrency`, or open loop at `rate`); every vote sent must be
     answered 201. Bounded in time: votes not sent within `max_seconds` stay unsent (and uncounted).
-    `servers`: the process ids whose CPU the requests cost (gunicorn's master, PostgreSQL's postmaster)."""
+    `servers`: the process ids whose CPU the requests cost (the HTTP server's main process, PostgreSQL's
+    postmaster)."""
     requests = _write_json(workdir, "requests.json", [[token, candidate] for _voter, candidate, token in pairs])
     mode = ["--concurrency", str(concurrency)] if concurrency else ["--rate", str(rate)]
     app_before, db_before = tree_cpu_seconds(servers[0]), tree_cpu_seconds(*servers[1:])
@@ -217,6 +268,7 @@ def _load(port: int, pairs: list[tuple[int, int, str]], workdir: Path, *, max_se
     outcome["db_cpu_ms"] = 1000 * db_cpu / answered
     outcome["server_cpu_ms"] = outcome["app_cpu_ms"] + outcome["db_cpu_ms"]
     outcome["client_cpu_ms"] = 1000 * outcome["client_cpu_seconds"] / answered
+    outcome["per_connection"] = outcome["sent"] / max(1, outcome["connections"])  # 1.0: no keep-alive
     outcome["capacity"] = _capacity(outcome["server_cpu_ms"] + outcome["client_cpu_ms"])
     if outcome["ok"] != outcome["sent"]:
         raise BenchError(f"not every answer was {expect}: {outcome['statuses']}; samples: {outcome['samples']}")
@@ -232,7 +284,7 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
     env = bench_env(database_url, workdir, **extra_env)
     levels = args.concurrency
     http_votes = sum(_requests_at(args, c) for c in levels) * len(args.servers)
-    warmups = sum(2 * s.slots for s in args.servers)
+    warmups = sum(2 * s.warmup_clients for s in args.servers)
     rate_votes = int(args.rate * args.rate_seconds) * 2 if args.rate and name in args.rate_on else 0
     raw_votes = args.raw * (1 + args.raw_processes + 1) if args.raw else 0
     needed = http_votes + warmups + rate_votes + raw_votes + 2 + (args.profile or 0) + 1
@@ -252,8 +304,8 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
         process = _server_start(server, env, port, workdir)
         pids = (process.pid, *([pg] if (pg := postgres_pid(database_url)) else []))
         try:
-            warm = _load(port, plan.take(2 * server.slots), workdir, concurrency=server.slots, servers=pids,
-                         max_seconds=args.level_seconds)  # every worker has imported, connected, answered
+            warm = _load(port, plan.take(2 * server.warmup_clients), workdir, concurrency=server.warmup_clients,
+                         servers=pids, max_seconds=args.level_seconds)  # every worker has loaded, connected, answered
             run.votes_sent += warm["sent"]
             for concurrency in levels:
                 count = _requests_at(args, concurrency)
@@ -267,17 +319,19 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
                     f"  p50 {outcome['p50_ms']:6.1f} ms  p99 {outcome['p99_ms']:7.1f} ms"
                     f"  CPU/vote app {outcome['app_cpu_ms']:.1f} db {outcome['db_cpu_ms']:.1f}"
                     f" client {outcome['client_cpu_ms']:.1f} ms"
-                    f"  ({count} votes, all 201; load {load_before})")
-            if args.floor and server == args.servers[0]:
-                # The same endpoint refusing a request without a token: gunicorn, middleware, django-ninja and
-                # the 401, no database — what the vote's own work is added to.
+                    f"  ({count} votes, all 201, {outcome['per_connection']:.1f} per connection; load {load_before})")
+            if args.floor:
+                # The same endpoint refusing a request without a token: the HTTP server, middleware, django-ninja
+                # and the 401, no database — what the vote's own work is added to (measured for every server: it
+                # is where servers differ).
                 floor_concurrency = max(levels)
                 outcome = _load(port, [(0, plan.candidates[0], "")] * args.requests, workdir, expect=401,
                                 concurrency=floor_concurrency, max_seconds=args.level_seconds, servers=pids)
-                run.floor = {"server": str(server), "concurrency": floor_concurrency, **outcome}
+                run.floor.append({"server": str(server), "concurrency": floor_concurrency, **outcome})
                 say(f"  {server} c={floor_concurrency:<3} {outcome['per_second']:8.1f} answers/s (401 without a "
                     f"token, no database: the HTTP floor)  p50 {outcome['p50_ms']:6.1f} ms"
-                    f"  CPU/answer {outcome['server_cpu_ms']:.2f}+{outcome['client_cpu_ms']:.2f} ms")
+                    f"  CPU/answer {outcome['server_cpu_ms']:.2f}+{outcome['client_cpu_ms']:.2f} ms"
+                    f"  ({outcome['per_connection']:.1f} per connection)")
             if rate_votes and server == args.servers[0]:
                 rates = [args.rate]
                 measured = max((row["per_second"] for row in run.http if row["server"] == str(server)), default=0.0)
@@ -319,6 +373,13 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
     say(f"  check: {run.check['votes']:,} votes = votes sent; counters and tallies agree; ledger chain of "
         f"{run.check['ledger_entries']:,} entries verifies ({run.check['verify_seconds']:.1f} s)")
     return run
+
+
+def _granian_version() -> str:
+    try:
+        return importlib.metadata.version("granian")
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def _capacity(cpu_ms_per_vote: float) -> float:
@@ -375,25 +436,28 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, st
     out = ["\n# Vote benchmark — results\n", table(["", ""], list(info.items()), title="Machine")]
     out.append(f"\nCommand: `{' '.join([Path(PYTHON).name, *sys.argv])}` — {elapsed / 60:.1f} min; load average at "
                f"the end {load_average()}")
-    out.append("\nCPU columns: milliseconds of CPU per vote in gunicorn's workers (app; with SQLite this includes the "
-               "database's work), in PostgreSQL's processes (db) and in the load generator (client); 'CPU-bound' = "
-               f"the votes/s this machine's {os.cpu_count()} cores could carry at that cost if nothing else ran.")
+    out.append("\nCPU columns: milliseconds of CPU per vote in the HTTP server's processes — gunicorn's arbiter and "
+               "workers, or Granian's main process and workers (app; with SQLite this includes the database's work), "
+               "in PostgreSQL's processes (db) and in the load generator (client); 'CPU-bound' = the votes/s this "
+               f"machine's {os.cpu_count()} cores could carry at that cost if nothing else ran. 'per connection': "
+               "requests sent on each TCP connection (1.0: the server closes it after every answer, as gunicorn's "
+               "sync workers do).")
     out.append(table(
         ["database", "server", "concurrency", "votes", "votes/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
-         "app CPU ms", "db CPU ms", "client CPU ms", "CPU-bound votes/s", "load before"],
+         "app CPU ms", "db CPU ms", "client CPU ms", "CPU-bound votes/s", "per connection", "load before"],
         [[r.name, row["server"], row["concurrency"], row["sent"], row["per_second"], row["p50_ms"], row["p90_ms"],
           row["p99_ms"], row["max_ms"], row["app_cpu_ms"], row["db_cpu_ms"], row["client_cpu_ms"], row["capacity"],
-          row["load"]]
+          row["per_connection"], row["load"]]
          for r in runs for row in r.http],
-        title="HTTP vote path (POST /api/v1/votes via gunicorn; closed loop; every answer 201)",
+        title="HTTP vote path (POST /api/v1/votes via the server shown; closed loop; every answer 201)",
     ))
     if any(r.floor for r in runs):
         out.append(table(
             ["database", "server", "concurrency", "answers", "answers/s", "p50 ms", "p99 ms", "server CPU ms",
-             "client CPU ms", "CPU-bound answers/s"],
-            [[r.name, r.floor["server"], r.floor["concurrency"], r.floor["sent"], r.floor["per_second"],
-              r.floor["p50_ms"], r.floor["p99_ms"], r.floor["server_cpu_ms"], r.floor["client_cpu_ms"],
-              r.floor["capacity"]] for r in runs if r.floor],
+             "client CPU ms", "CPU-bound answers/s", "per connection"],
+            [[r.name, row["server"], row["concurrency"], row["sent"], row["per_second"], row["p50_ms"], row["p99_ms"],
+              row["server_cpu_ms"], row["client_cpu_ms"], row["capacity"], row["per_connection"]]
+             for r in runs for row in r.floor],
             title="HTTP floor (POST /api/v1/votes without a token → 401: server, middleware, API; no database)",
         ))
     if any(r.rate for r in runs):
@@ -462,8 +526,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--databases", default="sqlite,postgres",
                         help=f"comma-separated, in order, from: {', '.join(DATABASES)} (default: sqlite,postgres)")
     parser.add_argument("--servers", default="sync:4",
-                        help="gunicorn configurations to measure, comma-separated: sync:W or gthread:WxT "
-                             "(default sync:4; the fixed-rate run uses the first)")
+                        help="server configurations to measure, comma-separated: gunicorn's sync:W or gthread:WxT "
+                             "(W workers x T threads), Granian's granian:W or granian:WxT (W workers x T blocking "
+                             "threads, 1 when omitted); default sync:4; the fixed-rate run uses the first")
     parser.add_argument("--concurrency", default="1,8,32,64", help="closed-loop levels (default 1,8,32,64)")
     parser.add_argument("--requests", type=int, default=3000,
                         help="votes per concurrency level (a fifth of it at concurrency 1; default 3000)")
@@ -472,8 +537,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=float, default=TARGET_RATE, help="fixed-rate run, votes/s (0: skip)")
     parser.add_argument("--rate-seconds", type=float, default=15)
     parser.add_argument("--no-sustainable", dest="sustainable", action="store_false",
-                        help=f"no second fixed-rate run at {SUSTAINABLE * 100:.0f}%% of the best measured throughput when "
-                             "the target rate is beyond it")
+                        help=f"no second fixed-rate run at {SUSTAINABLE * 100:.0f}%% of the best measured throughput "
+                             "when the target rate is beyond it")
     parser.add_argument("--rate-on", default="sqlite,sqlite-full,postgres,postgres-fast",
                         help="databases that get the fixed-rate run")
     parser.add_argument("--raw", type=int, default=3000, help="votes per raw-ceiling measurement (0: skip)")
@@ -491,12 +556,17 @@ def main(argv: list[str]) -> int:
     unknown = [d for d in args.databases if d not in DATABASES]
     if unknown:
         parser.error(f"unknown database(s): {', '.join(unknown)}")
-    args.servers = [Server.parse(s.strip()) for s in args.servers.split(",") if s.strip()]
+    try:
+        args.servers = [Server.parse(s.strip()) for s in args.servers.split(",") if s.strip()]
+    except argparse.ArgumentTypeError as error:
+        parser.error(str(error))
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
     args.rate_on = {d.strip() for d in args.rate_on.split(",")}
 
     started = time.monotonic()
     info = machine_info()
+    if any(server.kind == "granian" for server in args.servers):
+        info["granian"] = _granian_version()
     say("# Vote benchmark\n")
     say(table(["", ""], list(info.items())))
     say("\nThis machine may be shared: figures move with its load (see 'load before' in the tables).")
@@ -524,7 +594,7 @@ def main(argv: list[str]) -> int:
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # unwinds through the finally blocks: gunicorn and PostgreSQL are stopped
+    raise KeyboardInterrupt  # unwinds through the finally blocks: the HTTP server and PostgreSQL are stopped
 
 
 if __name__ == "__main__":
