@@ -236,9 +236,10 @@ def _process_cpu(pid: int | None) -> float:
 
 def _bare_inserts(pairs: list[tuple[SeasonVoter, Application]]) -> None:
     """The same rows as `vote_cast` writes — vote, voter counter, candidate tally, ledger entry, ledger head —
-    in one transaction each, but without the rules: no lock on the head (one process, so the head is kept in
-    memory), no cap check, no RETURNING, no precheck. The cost of the bare writes; the chain stays valid.
-    Must not run while anything else votes in the season."""
+    in one transaction each, through the ORM, but without the rules: no lock on the head (one process, so the
+    head is kept in memory), no cap check, no RETURNING, no precheck. Against `service` (which sends
+    hand-written statements, `voting.queries`) it shows what the ORM's query building costs. The chain stays
+    valid. Must not run while anything else votes in the season."""
     season = pairs[0][0].season
     head = LedgerHead.objects.filter(season=season).first()
     last_sequence, last_hash = (head.last_sequence, head.last_hash) if head else (0, ledger.GENESIS_HASH)

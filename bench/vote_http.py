@@ -423,7 +423,7 @@ def _raw(run: DatabaseRun, env: dict[str, str], plan: Plan, args: argparse.Names
             results.append(json.loads(out.strip().splitlines()[-1]))
         record("service", args.raw_processes, results, f"vote_cast in {args.raw_processes} parallel processes")
     record("bare", 1, [_django(env, "raw", "--mode", "bare", "--pairs", pairs_file("raw-b.json", args.raw))],
-           "the same rows, no locks or rule checks")
+           "the same rows through the ORM, no locks or rule checks")
     probe = _write_json(workdir, "raw-c.json", [[0, 0]] * args.raw)
     record("commit", 1, [_django(env, "raw", "--mode", "commit", "--pairs", probe)],
            "one-row UPDATE per transaction: the durable-commit floor")

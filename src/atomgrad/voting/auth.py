@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from atomgrad.award.models import Season
+from atomgrad.voting import queries
 from atomgrad.voting.models import SeasonVoter, VoterToken
 
 SESSION_KEY = "atomgrad_season_voter_id"
@@ -32,16 +33,11 @@ def token_issue(*, voter: SeasonVoter) -> str:
 
 
 def token_authenticate(raw: str) -> SeasonVoter | None:
+    """The voter of an unexpired token, with `season` and `city` loaded (one statement: this runs on every API
+    vote, so it is written as SQL in `voting.queries`)."""
     if not raw:
         return None
-    # `[:1]` without an ORDER BY, not `.first()`: the hash is unique, and compiling the ORDER BY that `.first()`
-    # adds costs about as much CPU as the rest of the query (this runs on every API vote; docs/PERFORMANCE.md).
-    token = next(iter(
-        VoterToken.objects.select_related("voter", "voter__season", "voter__city")
-        .filter(token_hash=_token_digest(raw), expires_at__gt=timezone.now())
-        .order_by()[:1]
-    ), None)
-    return token.voter if token else None
+    return queries.voter_by_token(token_hash=_token_digest(raw), now=timezone.now())
 
 
 def token_expiry(raw: str) -> dt.datetime | None:

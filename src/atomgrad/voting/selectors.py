@@ -15,10 +15,10 @@ from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from atomgrad.award.models import Application, ApplicationStatus, Season
+from atomgrad.award.models import Application, Season
 from atomgrad.award.selectors import PUBLIC_CANDIDATE_FIELDS, candidate_list_published
 from atomgrad.cities.models import City
-from atomgrad.voting import ledger
+from atomgrad.voting import ledger, queries
 from atomgrad.voting.models import CandidateTally, LedgerEntry, LedgerHead, SeasonVoter, Vote, VoteAnnulment
 from atomgrad.voting.receipts import receipt_normalise
 from atomgrad.voting.services.ballots import voting_closes_at
@@ -232,14 +232,6 @@ def ballot_for(*, season: Season, voter: SeasonVoter | None, now: dt.datetime | 
 
 
 def candidate_get_for_vote(*, candidate_id: int) -> Application | None:
-    """A published candidate as `vote_cast` needs it (season and city loaded), public fields only."""
-    # `.order_by()[:1]`, not `.first()`: one row by primary key, and the ORDER BY `.first()` adds would cost a
-    # third of this query's CPU on every vote (docs/PERFORMANCE.md).
-    return next(iter(
-        Application.objects.filter(pk=candidate_id, status=ApplicationStatus.ACCEPTED)
-        .select_related("city", "sphere", "season")
-        .only(*PUBLIC_CANDIDATE_FIELDS, "status", "city__slug", "city__name_ru", "city__name_en",
-              "sphere__slug", "sphere__name_ru", "sphere__name_en", "season__year", "season__title",
-              "season__voting_open_at", "season__voting_close_at")
-        .order_by()[:1]
-    ), None)
+    """A published candidate as `vote_cast` needs it (season, city and sphere loaded), public fields only. One
+    statement, written as SQL in `voting.queries`: it runs on every vote."""
+    return queries.published_candidate(candidate_id=candidate_id)

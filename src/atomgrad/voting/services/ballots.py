@@ -23,30 +23,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from atomgrad.award.models import Application, ApplicationStatus, Season
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import cities_for_user, user_is_organiser
-from atomgrad.core import timefmt
+from atomgrad.core import rawsql, timefmt
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.rawsql import Result, Statement
 from atomgrad.core.services import audit_record
-from atomgrad.voting import ledger
+from atomgrad.voting import ledger, queries
 from atomgrad.voting.models import (
-    CandidateTally,
     Channel,
     LedgerEntry,
     LedgerHead,
     SeasonVoter,
     Vote,
     VoteAnnulment,
-    VoterIdentity,
     VotingExtension,
 )
 from atomgrad.voting.receipts import receipt_generate
@@ -199,16 +198,23 @@ def vote_precheck(*, voter: SeasonVoter, candidate: Application, now: dt.datetim
 # --- the ledger ---------------------------------------------------------------------------------------------
 
 
-def _ledger_append(*, season: Season, fields: dict[str, Any], vote: Vote) -> LedgerEntry:
-    """Append one entry to the season's chain. Precondition: called inside the transaction that makes the
-    change it records, after every other lock of that transaction (this takes the head lock, which all
-    writers of the season queue for; the caller should commit right after)."""
-    # `[:1]` without ORDER BY (one row by primary key): cheaper to compile than `.first()`, on every vote.
-    head = next(iter(LedgerHead.objects.select_for_update().filter(season_id=season.pk).order_by()[:1]), None)
-    if head is None:
-        # The first entry of a season: create the head race-free (ON CONFLICT DO NOTHING), then lock it.
-        LedgerHead.objects.bulk_create([LedgerHead(season_id=season.pk)], ignore_conflicts=True)
-        head = LedgerHead.objects.select_for_update().get(season_id=season.pk)
+def _ledger_head(run: Callable[[list[Statement]], list[Result]], *, season: Season,
+                 head: LedgerHead | None) -> LedgerHead:
+    """The locked head, `head` as read by `queries.ledger_head_lock`; at a season's first entry, it is made
+    race-free (ON CONFLICT DO NOTHING) and then locked, through `run` (the caller's transaction)."""
+    if head is not None:
+        return head
+    _created, locked = run([queries.ledger_head_create(season_id=season.pk),
+                            queries.ledger_head_lock(season_id=season.pk)])
+    head = queries.ledger_head_read(locked)
+    if head is None:  # pragma: no cover - created just above, in this transaction
+        raise RuntimeError(f"no ledger head for season {season.pk}")
+    return head
+
+
+def _ledger_entry(*, season: Season, head: LedgerHead, fields: dict[str, Any],
+                  vote: Vote) -> tuple[LedgerEntry, list[Statement]]:
+    """The next entry after the (locked) head, hashed, and the statements that insert it and move the head."""
     created_at = timezone.now()
     if head.updated_at is not None and created_at < head.updated_at:
         created_at = head.updated_at  # entry times never go backwards along the chain, even if the clock does
@@ -220,7 +226,7 @@ def _ledger_append(*, season: Season, fields: dict[str, Any], vote: Vote) -> Led
         "prev_hash": head.last_hash,
     }
     digest = ledger.entry_hash(entry)
-    row = LedgerEntry.objects.create(
+    row = LedgerEntry(
         season_id=season.pk,
         sequence=entry["sequence"],
         kind=entry["kind"],
@@ -236,52 +242,36 @@ def _ledger_append(*, season: Season, fields: dict[str, Any], vote: Vote) -> Led
         prev_hash=entry["prev_hash"],
         entry_hash=digest,
     )
-    LedgerHead.objects.filter(season_id=season.pk).update(
-        last_sequence=entry["sequence"], last_hash=digest, updated_at=created_at
-    )
+    return row, [
+        queries.ledger_entry_insert(row),
+        queries.ledger_head_move(season_id=season.pk, sequence=row.sequence, entry_hash=digest, at=created_at),
+    ]
+
+
+def _ledger_append(*, season: Season, fields: dict[str, Any], vote: Vote) -> LedgerEntry:
+    """Append one entry to the season's chain. Precondition: called inside the transaction that makes the
+    change it records, after every other lock of that transaction (this takes the head lock, which all
+    writers of the season queue for; the caller should commit right after)."""
+    (locked,) = rawsql.run([queries.ledger_head_lock(season_id=season.pk)])
+    head = _ledger_head(rawsql.run, season=season, head=queries.ledger_head_read(locked))
+    row, statements = _ledger_entry(season=season, head=head, fields=fields, vote=vote)
+    inserted, _moved = rawsql.run(statements)
+    rawsql.mark_saved(row, inserted.rows[0][0])
     return row
 
 
 def _tally_add(*, season_id: int, candidate_id: int, delta: int) -> None:
     """Move a candidate's live count by `delta` (in the caller's transaction; locks the tally row)."""
-    tallies = CandidateTally.objects.filter(candidate_id=candidate_id)
-    if tallies.update(votes=F("votes") + delta):
-        return
-    CandidateTally.objects.bulk_create(
-        [CandidateTally(season_id=season_id, candidate_id=candidate_id, votes=0)], ignore_conflicts=True
-    )
-    tallies.update(votes=F("votes") + delta)
-
-
-def _voter_take_vote(*, voter: SeasonVoter, limit: int, city_id: int | None) -> tuple[int, str] | None:
-    """Count one more vote for the voter unless they are at the limit: one conditional UPDATE, which also
-    locks the voter's row until commit. Returns (votes cast now, the identity's phone hash) or None when the
-    row did not qualify: at the limit, or (with `city_id`) no longer registered in that city — a city change
-    that committed after `vote_precheck` read the voter. RETURNING (PostgreSQL; SQLite 3.35+) saves a query
-    for each: the count and the pseudonym's input."""
-    quote = connection.ops.quote_name
-    voter_table = quote(SeasonVoter._meta.db_table)
-    identity_table = quote(VoterIdentity._meta.db_table)
-    votes_cast = quote(SeasonVoter._meta.get_field("votes_cast").column)
-    voter_pk = quote(SeasonVoter._meta.pk.column)
-    identity_fk = quote(SeasonVoter._meta.get_field("identity").column)
-    identity_pk = quote(VoterIdentity._meta.pk.column)
-    phone_hash = quote(VoterIdentity._meta.get_field("phone_hash").column)
-    city_condition = f"AND {quote(SeasonVoter._meta.get_field('city').column)} = %s " if city_id is not None else ""
-    sql = (
-        f"UPDATE {voter_table} SET {votes_cast} = {votes_cast} + 1 "  # noqa: S608 - identifiers from _meta
-        f"WHERE {voter_pk} = %s AND {votes_cast} < %s {city_condition}"
-        f"RETURNING {votes_cast}, (SELECT {phone_hash} FROM {identity_table} "
-        f"WHERE {identity_table}.{identity_pk} = {voter_table}.{identity_fk})"
-    )
-    params = [voter.pk, limit] if city_id is None else [voter.pk, limit, city_id]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+    (moved,) = rawsql.run([queries.tally_add(season_id=season_id, candidate_id=candidate_id, delta=delta)])
+    if not moved.rowcount:  # pragma: no cover - every counted vote went through the tally's row
+        raise RuntimeError(f"candidate {candidate_id} has no live count to take a vote from")
 
 
 # --- casting ------------------------------------------------------------------------------------------------
+
+
+class _NotTaken(Exception):
+    """The voter's counter did not move: at the cap, or no longer registered in the candidate's city."""
 
 
 def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str) -> Vote:
@@ -300,37 +290,37 @@ def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str) -> Vo
     vote_precheck(voter=voter, candidate=candidate)
     season = voter.season
     limit = season.votes_per_voter
-    release_early = _early_lock_release_possible()
     for attempt in range(RECEIPT_ATTEMPTS):
         receipt = receipt_generate()
         try:
-            with transaction.atomic():
-                if release_early:
-                    _commit_without_waiting_for_disk()
-                vote = _vote_write(voter=voter, candidate=candidate, channel=channel, receipt=receipt,
+            with rawsql.Transaction(release_locks_before_flush=True) as tx:
+                return _vote_write(tx, voter=voter, candidate=candidate, channel=channel, receipt=receipt,
                                    season=season, limit=limit)
+        except _NotTaken:
+            current = SeasonVoter.objects.select_related("city").get(pk=voter.pk)
+            if season.own_city_only and current.city_id != candidate.city_id:
+                raise wrong_city_error(current.city, candidate.city) from None
+            raise limit_reached_error(limit) from None
         except IntegrityError:
             if Vote.objects.filter(voter_id=voter.pk, candidate_id=candidate.pk).exists():
                 raise already_voted_error(candidate) from None
             if attempt + 1 < RECEIPT_ATTEMPTS and Vote.objects.filter(receipt=receipt).exists():
                 continue  # a receipt collision: draw another code
             raise
-        if release_early:
-            _wait_until_durable()
-        return vote
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-# --- durability without holding the ledger head across the disk flush (PostgreSQL) --------------------------
+# Durability without holding the ledger head across the disk flush (PostgreSQL).
 #
 # Every vote of a season locks the season's ledger head, and PostgreSQL releases row locks only once the
 # commit is over — with synchronous_commit on, after the commit record has been flushed to disk. The head
 # would then be held across one fsync per vote, and the season could take no more votes per second than the
 # disk can do fsyncs one after another (docs/PERFORMANCE.md). Instead the vote's transaction commits without
-# waiting for the disk (SET LOCAL synchronous_commit TO OFF: the commit record is written to the WAL, the
-# locks are released), and `vote_cast` returns only after a durable commit of its own has flushed the WAL past
-# the vote's commit record. The WAL is one ordered stream, so that flush covers the vote; parallel voters'
-# flushes are shared (PostgreSQL's group commit), and the head is held only while the entry is written.
+# waiting for the disk (the commit record is written to the WAL, the locks are released), and `vote_cast`
+# returns only after a durable commit of its own has flushed the WAL past the vote's commit record
+# (`rawsql.Transaction(release_locks_before_flush=True)`). The WAL is one ordered stream, so that flush covers
+# the vote; parallel voters' flushes are shared (PostgreSQL's group commit), and the head is held only while
+# the entry is written.
 #
 # What is promised is unchanged: when `vote_cast` returns (a receipt is shown), the vote, its ledger entry and
 # the counters are on disk together, and a crash before that loses all of them together. The one difference:
@@ -338,51 +328,36 @@ def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str) -> Vo
 # the chain is always later in the WAL, so a crash can only cut the chain's tail, never fork it.
 
 
-def _early_lock_release_possible() -> bool:
-    """Only on PostgreSQL, and only when `vote_cast` owns the transaction: inside a caller's transaction the
-    commit (and its flush) is the caller's."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
-
-
-def _commit_without_waiting_for_disk() -> None:
-    """First statement of the vote's transaction: its commit will not wait for the WAL flush."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
-def _wait_until_durable() -> None:
-    """Flush the WAL past everything this session has committed, and wait for it: a transactional WAL record
-    (a logical-decoding message, visible to nobody else) makes this one-statement transaction one that must
-    be flushed at commit, under the server's own synchronous_commit (and synchronous replicas, if any)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_logical_emit_message(true, 'atomgrad.vote', '')")
-
-
-def _vote_write(
-    *, voter: SeasonVoter, candidate: Application, channel: str, receipt: str, season: Season, limit: int
-) -> Vote:
-    """The writes of one vote, in lock order. Precondition: inside `transaction.atomic()`."""
-    # 1. The vote row: a second vote for the same candidate stops here (unique constraint → IntegrityError;
-    #    under PostgreSQL a parallel duplicate waits for the first to commit, then fails).
-    vote = Vote.objects.create(
+def _vote_write(tx: rawsql.Transaction, *, voter: SeasonVoter, candidate: Application, channel: str,
+                receipt: str, season: Season, limit: int) -> Vote:
+    """The writes of one vote, in lock order, in two batches (on PostgreSQL, two round trips: the first
+    carries BEGIN, the second COMMIT): the vote row, the voter's counter, the tally and the head's lock; then,
+    with the head read, the ledger entry and the head's move. Raises `_NotTaken` (the transaction rolls back)
+    when the voter's counter cannot move."""
+    vote = Vote(
         season_id=season.pk, voter=voter, candidate=candidate, city_id=candidate.city_id, channel=channel,
         cast_at=timezone.now(), receipt=receipt,
     )
-    # 2. The cap: the voter's counter goes up only while below K (this locks the voter's row).
-    taken = _voter_take_vote(
-        voter=voter, limit=limit, city_id=candidate.city_id if season.own_city_only else None
-    )
-    if taken is None:  # rolls the vote row back
-        current = SeasonVoter.objects.select_related("city").get(pk=voter.pk)
-        if season.own_city_only and current.city_id != candidate.city_id:
-            raise wrong_city_error(current.city, candidate.city)
-        raise limit_reached_error(limit)
-    votes_cast, identity_phone_hash = taken
-    # 3. The live count.
-    _tally_add(season_id=season.pk, candidate_id=candidate.pk, delta=1)
-    # 4. The ledger, last.
-    vote.ledger_entry = _ledger_append(  # type: ignore[attr-defined]
+    inserted, taken, _tallied, locked = tx.run([
+        # 1. The vote row: a second vote for the same candidate stops here (unique constraint →
+        #    IntegrityError; under PostgreSQL a parallel duplicate waits for the first to commit, then fails).
+        queries.vote_insert(vote),
+        # 2. The cap: the voter's counter goes up only while below K (this locks the voter's row).
+        queries.voter_take_vote(voter_id=voter.pk, limit=limit,
+                                city_id=candidate.city_id if season.own_city_only else None),
+        # 3. The live count.
+        queries.tally_add(season_id=season.pk, candidate_id=candidate.pk, delta=1),
+        # 4. The ledger head, last.
+        queries.ledger_head_lock(season_id=season.pk),
+    ])
+    if not taken.rows:
+        raise _NotTaken
+    rawsql.mark_saved(vote, inserted.rows[0][0])
+    votes_cast, identity_phone_hash = taken.rows[0]
+    head = _ledger_head(tx.run, season=season, head=queries.ledger_head_read(locked))
+    entry, statements = _ledger_entry(
         season=season,
+        head=head,
         vote=vote,
         fields={
             "kind": ledger.KIND_VOTE,
@@ -395,8 +370,12 @@ def _vote_write(
             "reason": None,
         },
     )
+    entry_inserted, _moved = tx.commit(statements)
+    rawsql.mark_saved(entry, entry_inserted.rows[0][0])
+    vote.ledger_entry = entry  # type: ignore[attr-defined]
     voter.votes_cast = votes_cast
     return vote
+
 
 
 # --- annulment ----------------------------------------------------------------------------------------------
