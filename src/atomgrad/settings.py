@@ -118,6 +118,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
+    # Prepared statements for the vote's hand-written statements (`core.rawsql`: psycopg prepares a statement
+    # the fifth time a connection runs it; Django's own queries bind on the client and are never prepared).
+    # Off (DB_PREPARED_STATEMENTS=0) behind a pooler that cannot keep them: PgBouncer in transaction mode
+    # before 1.21, or without max_prepared_statements (docs/deployment.md).
+    if env_bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

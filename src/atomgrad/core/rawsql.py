@@ -24,6 +24,7 @@ These helpers carry no rules: the services that call `voting.queries` decide wha
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -116,6 +117,7 @@ def cursor() -> CursorWrapper:
     return connection._prepare_cursor(psycopg.Cursor(connection.connection))  # type: ignore[no-any-return]
 
 
+@functools.cache
 def _field(model: type[Model], attname: str) -> Field[Any, Any]:
     for field in model._meta.concrete_fields:
         if field.attname == attname:
@@ -143,9 +145,11 @@ class Result:
 
 
 def run(statements: Sequence[Statement]) -> list[Result]:
-    """Run the statements in order, in the caller's transaction (or each in its own, in autocommit), and return
-    their results. The first error is raised (as Django's IntegrityError etc.) and the statements after it do
-    not run. On PostgreSQL they are sent together and answered together: one round trip."""
+    """Run the statements in order in the caller's transaction and return their results. The first error is
+    raised (as Django's IntegrityError etc.) and the statements after it do not run. On PostgreSQL they are
+    sent together and answered together: one round trip. (Outside a transaction PostgreSQL would run the batch
+    as one implicit transaction and SQLite each statement in its own: call it inside one, or use
+    `Transaction`.)"""
     if connection.vendor != "postgresql":
         with connection.cursor() as sql:
             return [_run_one(sql, statement) for statement in statements]
