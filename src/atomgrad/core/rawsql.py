@@ -105,8 +105,9 @@ def mark_saved(instance: Model, pk: Any) -> None:
 def cursor() -> CursorWrapper:
     """A cursor of the default connection. On PostgreSQL it binds parameters on the server (psycopg's
     `Cursor`, not Django's default client-side `ClientCursor`), so psycopg prepares a statement after it has
-    run a few times on the connection (`prepare_threshold`) and PostgreSQL parses and plans it once. Queries
-    are still logged and counted like any other (Django's cursor wrapper)."""
+    run a few times on the connection (`prepare_threshold` in settings.py; `DB_PREPARED_STATEMENTS=0` turns it
+    off) and PostgreSQL parses and plans it once. Queries are still logged and counted like any other (Django's
+    cursor wrapper)."""
     if connection.vendor != "postgresql":
         return connection.cursor()
     import psycopg
@@ -123,7 +124,6 @@ def _field(model: type[Model], attname: str) -> Field[Any, Any]:
         if field.attname == attname:
             return field
     raise LookupError(f"{model.__name__} has no concrete field {attname!r}")
-
 
 
 # --- batches of statements ----------------------------------------------------------------------------------

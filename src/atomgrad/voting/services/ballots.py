@@ -16,6 +16,10 @@ last, so the lock every voter of a season queues for is held only for an insert 
 
 On SQLite the connection runs transactions in IMMEDIATE mode (settings.py): the write lock is taken at BEGIN,
 so writers are serialised anyway; the same code is correct under PostgreSQL's row locks.
+
+The statements themselves are hand-written SQL in `voting.queries` (a vote runs on every request, and the ORM's
+query building cost more than the database's work; docs/PERFORMANCE.md). This module decides which of them run,
+in which order and batch, and what their results mean.
 """
 
 from __future__ import annotations
