@@ -270,10 +270,14 @@ def _pipelined(*groups: Sequence[Statement]) -> list[list[CursorWrapper]]:
                 pipeline.__exit__(None, None, None)
 
 
+def _result(sql: CursorWrapper) -> Result:
+    return Result(sql.fetchall() if sql.description else [], sql.rowcount)
+
+
 def _results(cursors: Sequence[CursorWrapper]) -> list[Result]:
-    return [Result(sql.fetchall() if sql.description else [], sql.rowcount) for sql in cursors]
+    return [_result(sql) for sql in cursors]
 
 
 def _run_one(sql: CursorWrapper, statement: Statement) -> Result:
     sql.execute(statement.sql, statement.params or None)
-    return Result(sql.fetchall() if sql.description else [], sql.rowcount)
+    return _result(sql)
