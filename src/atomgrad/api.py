@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from atomgrad.core.errors import ApplicationError
 
@@ -36,6 +36,37 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Json
     response = JsonResponse(refusal.as_json(), status=401)
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> JsonResponse:
+    """422 in the one error shape for a body, query or path that does not match the schema (a missing field,
+    text where a number is expected, …); `details.errors` says where."""
+    refusal = ApplicationError(
+        "invalid_request",
+        "Запрос не прошёл проверку: поля и их типы должны соответствовать описанию в /api/openapi.json.",
+        "The request is not valid: its fields and their types must match /api/openapi.json.",
+        status=422,
+        details={"errors": [{"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", "")),
+                             "type": str(error.get("type", ""))} for error in exc.errors]},
+    )
+    return JsonResponse(refusal.as_json(), status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
+    """The one error shape for django-ninja's own refusals: chiefly a body that is not JSON (400)."""
+    if exc.status_code == 400:
+        refusal = ApplicationError(
+            "invalid_json", "Тело запроса не удалось прочитать: нужен JSON-объект.",
+            "The request body could not be read: a JSON object is expected.", status=400,
+        )
+    else:
+        refusal = ApplicationError(
+            "http_error", "Запрос не может быть выполнен.", f"The request cannot be served: {exc}.",
+            status=exc.status_code,
+        )
+    return JsonResponse(refusal.as_json(), status=refusal.status)
 
 
 def _register_routers() -> None:

@@ -93,12 +93,26 @@ def test_an_unpublished_or_unknown_candidate_is_422(client):
     assert_refusal(vote(client, token, 987654), 422, "candidate_not_published")
 
 
-def test_a_body_without_a_candidate_id_is_422_and_changes_nothing(client):
+@pytest.mark.parametrize("candidate_id", [0, -5, 2**63, 2**70])
+def test_an_id_no_candidate_can_have_is_422_not_published(client, candidate_id):
+    """Beyond a 64-bit id SQLite cannot even take the number as a parameter: still the one refusal, no 500."""
     race = election(k=3)
     token = token_issue(voter=race.voter())
-    assert vote(client, token, "not-a-number").status_code == 422
-    assert client.post("/api/v1/votes", "{", content_type="application/json",
-                       headers={"Authorization": f"Bearer {token}"}).status_code in (400, 422)
+    assert_refusal(vote(client, token, candidate_id), 422, "candidate_not_published")
+    assert client.get(f"/vote/candidates/{2**70}/").status_code == 404
+
+
+def test_a_body_that_does_not_match_the_schema_is_422_in_the_one_error_shape_and_changes_nothing(client):
+    race = election(k=3)
+    token = token_issue(voter=race.voter())
+    body = assert_refusal(vote(client, token, "not-a-number"), 422, "invalid_request")
+    assert body["details"]["errors"][0]["loc"][-1] == "candidate"
+    missing = client.post("/api/v1/votes", {}, content_type="application/json",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert_refusal(missing, 422, "invalid_request")
+    broken = client.post("/api/v1/votes", "{", content_type="application/json",
+                         headers={"Authorization": f"Bearer {token}"})
+    assert_refusal(broken, 400, "invalid_json")
     assert not Vote.objects.exists()
 
 

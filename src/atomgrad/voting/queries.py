@@ -25,6 +25,8 @@ from atomgrad.cities.models import City
 from atomgrad.core.rawsql import Result, RowReader, Statement, column, columns, cursor, db_value, table
 from atomgrad.voting.models import CandidateTally, LedgerEntry, LedgerHead, SeasonVoter, Vote, VoterIdentity, VoterToken
 
+ID_MAX = 2**63 - 1  # the largest id a BigAutoField can hold
+
 
 def _all_fields(model: type[Any]) -> tuple[str, ...]:
     return tuple(field.attname for field in model._meta.concrete_fields)
@@ -91,6 +93,8 @@ def _candidate_sql(vendor: str) -> str:
 def published_candidate(*, candidate_id: int) -> Application | None:
     """An accepted candidate with `city`, `sphere` and `season` loaded (public fields only, the rest
     deferred); None if there is no such accepted candidate."""
+    if not 0 < candidate_id <= ID_MAX:  # no such row, and SQLite cannot even take the number as a parameter
+        return None
     with cursor() as sql:
         sql.execute(_candidate_sql(connection.vendor), [candidate_id, ApplicationStatus.ACCEPTED.value])
         row = sql.fetchone()
