@@ -78,6 +78,32 @@ def test_the_review_workspace_filters_and_annuls_a_selection(client, two_cities)
     assert (line.cast, line.annulled, line.valid) == (4, 0, 4)
 
 
+@pytest.mark.parametrize(("action", "refusal"), [
+    ("results:annul", "Голоса не аннулированы: не отмечено ни одного голоса."),
+    ("results:reverse", "Аннулирование не отменено: не отмечено ни одного голоса."),
+])
+def test_a_decision_on_ticked_votes_with_none_ticked_is_refused_and_changes_nothing(client, two_cities, action,
+                                                                                     refusal):
+    home, _ = two_cities
+    client.force_login(home.member)
+    year, slug = home.season.year, home.city.slug
+    vote = home.votes[home.candidates[0].pk][0]
+    if action == "results:reverse":
+        votes_annul(actor=home.chair, season=home.season, city=home.city, vote_ids=[vote.pk],
+                    reason_code="coercion", reason="Жалоба жителя")
+    before = VoteAnnulment.objects.count()
+
+    response = client.post(reverse(action, args=[year, slug]), {
+        "scope": "checked", "expected_count": 0, "reason_code": "annulled_by_mistake" if action == "results:reverse"
+        else "coercion", "reason": "Ничего не отмечено",
+    })
+
+    assert response.status_code == 422
+    assert refusal in response.content.decode()
+    assert VoteAnnulment.objects.count() == before
+    assert not VoteAnnulment.objects.filter(reversal__isnull=False).exists()
+
+
 def test_protocol_page_generate_sign_with_scan_and_publish(client, two_cities):
     home, _ = two_cities
     year, slug = home.season.year, home.city.slug

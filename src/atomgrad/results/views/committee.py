@@ -8,6 +8,8 @@ Thin adapters over `results.services`. Every page needs a log-in; a city the per
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -167,73 +169,85 @@ def review(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     return _review_response(request, _season_or_404(year), city)
 
 
-@require_POST
-@never_cache
-@login_required
-def annul(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+@dataclass(frozen=True)
+class _BulkTexts:
+    """What the committee reads after a bulk decision (already translated)."""
+
+    invalid: str
+    none_ticked: str
+    done: str  # with %(count)s
+    none_ticked_field: str | None = None  # also shown at the list of ticks, if given
+
+
+def _on_selection_or_ticked(
+    request: HttpRequest, year: int, slug: str, *, form_class: type[AnnulForm] | type[ReverseForm],
+    ids_field: str, form_key: str, act: Callable[..., list[Any]], texts: _BulkTexts,
+) -> HttpResponse:
+    """The flow annulling votes and reversing annulments share: the decision applies either to the whole
+    current selection (the review's filters, with the count the committee saw) or to the rows it ticked
+    (`ids_field`, also the name of `act`'s keyword for them). A refusal re-renders the review with the form
+    under `form_key`."""
     city = access_city(request.user, slug)
     season = _season_or_404(year)
     tally = city_tally(season=season, city=city)
     filters = SelectionForm(request.GET or None, candidates=_candidate_choices(tally))
-    form = AnnulForm(request.POST)
-    form.fields["vote_ids"].choices = [(value, value) for value in request.POST.getlist("vote_ids")]
+    form = form_class(request.POST)
+    form.fields[ids_field].choices = [(value, value) for value in request.POST.getlist(ids_field)]
+
+    def refused(status: int) -> HttpResponse:
+        return _review_response(request, season, city, status=status, **{form_key: form})
+
     if not form.is_valid():
-        messages.error(request, _t("Голоса не аннулированы: исправьте ошибки в форме."))
-        return _review_response(request, season, city, annul_form=form, status=422)
+        messages.error(request, texts.invalid)
+        return refused(422)
     data = form.cleaned_data
+    decision = {"actor": request.user, "season": season, "city": city, "reason_code": data["reason_code"],
+                "reason": data["reason"]}
+    if data["scope"] != form_class.SCOPE_SELECTION and not data[ids_field]:
+        if texts.none_ticked_field:
+            form.add_error(ids_field, texts.none_ticked_field)
+        messages.error(request, texts.none_ticked)
+        return refused(422)
     try:
-        if data["scope"] == AnnulForm.SCOPE_SELECTION:
-            annulments = votes_annul(actor=request.user, season=season, city=city, selection=filters.selection(),
-                                     reason_code=data["reason_code"], reason=data["reason"],
-                                     expected_count=data["expected_count"])
+        if data["scope"] == form_class.SCOPE_SELECTION:
+            done = act(**decision, selection=filters.selection(), expected_count=data["expected_count"])
         else:
-            ids = data["vote_ids"]
-            if not ids:
-                form.add_error("vote_ids", _t("Отметьте в списке голоса, которые нужно аннулировать."))
-                messages.error(request, _t("Голоса не аннулированы: не отмечено ни одного голоса."))
-                return _review_response(request, season, city, annul_form=form, status=422)
-            annulments = votes_annul(actor=request.user, season=season, city=city, vote_ids=ids,
-                                     reason_code=data["reason_code"], reason=data["reason"])
+            done = act(**decision, **{ids_field: data[ids_field]})
     except ApplicationError as error:
         _error_message(request, error)
-        return _review_response(request, season, city, annul_form=form, status=error.status)
-    messages.success(request, _t("Аннулировано голосов: %(count)s. Записи добавлены в реестр.")
-                     % {"count": len(annulments)})
+        return refused(error.status)
+    messages.success(request, texts.done % {"count": len(done)})
     return redirect(_workspace_url(season, city, query=request.GET.urlencode()))
+
+
+@require_POST
+@never_cache
+@login_required
+def annul(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+    return _on_selection_or_ticked(
+        request, year, slug, form_class=AnnulForm, ids_field="vote_ids", form_key="annul_form", act=votes_annul,
+        texts=_BulkTexts(
+            invalid=_t("Голоса не аннулированы: исправьте ошибки в форме."),
+            none_ticked=_t("Голоса не аннулированы: не отмечено ни одного голоса."),
+            none_ticked_field=_t("Отметьте в списке голоса, которые нужно аннулировать."),
+            done=_t("Аннулировано голосов: %(count)s. Записи добавлены в реестр."),
+        ),
+    )
 
 
 @require_POST
 @never_cache
 @login_required
 def reverse_annulments(request: HttpRequest, year: int, slug: str) -> HttpResponse:
-    city = access_city(request.user, slug)
-    season = _season_or_404(year)
-    tally = city_tally(season=season, city=city)
-    filters = SelectionForm(request.GET or None, candidates=_candidate_choices(tally))
-    form = ReverseForm(request.POST)
-    form.fields["annulment_ids"].choices = [(value, value) for value in request.POST.getlist("annulment_ids")]
-    if not form.is_valid():
-        messages.error(request, _t("Аннулирование не отменено: исправьте ошибки в форме."))
-        return _review_response(request, season, city, reverse_form=form, status=422)
-    data = form.cleaned_data
-    try:
-        if data["scope"] == ReverseForm.SCOPE_SELECTION:
-            reversals = annulments_reverse(actor=request.user, season=season, city=city,
-                                           selection=filters.selection(), reason_code=data["reason_code"],
-                                           reason=data["reason"], expected_count=data["expected_count"])
-        else:
-            ids = data["annulment_ids"]
-            if not ids:
-                messages.error(request, _t("Аннулирование не отменено: не отмечено ни одного голоса."))
-                return _review_response(request, season, city, reverse_form=form, status=422)
-            reversals = annulments_reverse(actor=request.user, season=season, city=city, annulment_ids=ids,
-                                           reason_code=data["reason_code"], reason=data["reason"])
-    except ApplicationError as error:
-        _error_message(request, error)
-        return _review_response(request, season, city, reverse_form=form, status=error.status)
-    messages.success(request, _t("Отменено аннулирований: %(count)s. Голоса снова учитываются.")
-                     % {"count": len(reversals)})
-    return redirect(_workspace_url(season, city, query=request.GET.urlencode()))
+    return _on_selection_or_ticked(
+        request, year, slug, form_class=ReverseForm, ids_field="annulment_ids", form_key="reverse_form",
+        act=annulments_reverse,
+        texts=_BulkTexts(
+            invalid=_t("Аннулирование не отменено: исправьте ошибки в форме."),
+            none_ticked=_t("Аннулирование не отменено: не отмечено ни одного голоса."),
+            done=_t("Отменено аннулирований: %(count)s. Голоса снова учитываются."),
+        ),
+    )
 
 
 @require_POST
