@@ -395,6 +395,25 @@ def _checked_ip(address: str) -> str:
 # --- files ----------------------------------------------------------------------------------------------
 
 
+def _check_eligible(
+    season: Season, *, resubmission: bool, city: City, sphere: Sphere, consent_ip: str, consent_given: bool,
+    consent_document: ConsentDocument | None, **fields: Any,
+) -> tuple[_Cleaned, str, ConsentDocument, str]:
+    """Every rule a new or a fixed application must pass, in the order the person sees refusals: the window,
+    the fields (`fields` go to `_clean`), age, city, sphere, no recent laureate, the consent. Returns the
+    cleaned fields, the person key, the consent document and the checked client address."""
+    _check_window(season, resubmission=resubmission)
+    consent_ip = _checked_ip(consent_ip)
+    data = _clean(**fields)
+    _check_age(season, data.birth_date)
+    _check_city(season, city)
+    _check_sphere(sphere)
+    person_key = person_key_for(data.full_name, data.birth_date)
+    _check_not_recent_laureate(season, person_key)
+    document = _check_consent(consent_given=consent_given, consent_document=consent_document)
+    return data, person_key, document, consent_ip
+
+
 def _store(field_file: Any, content: PreparedPhoto | PreparedPetition, written: list[tuple[Storage, str]]) -> None:
     field_file.save(content.name, content, save=False)
     written.append((field_file.storage, field_file.name))
@@ -474,19 +493,12 @@ def application_submit(
     secret edit link once the transaction commits. Files are checked and re-encoded before the transaction
     starts, so the write lock (SQLite takes it at BEGIN) is held only for the duplicate check and the inserts.
     """
-    _check_window(season, resubmission=False)
-    consent_ip = _checked_ip(consent_ip)
-    data = _clean(
-        full_name=full_name, birth_date=birth_date, workplace=workplace, position=position, story=story,
-        phone=phone, email=email, nomination_kind=nomination_kind, nominator_name=nominator_name,
-        candidate_consent=candidate_consent,
+    data, person_key, document, consent_ip = _check_eligible(
+        season, resubmission=False, city=city, sphere=sphere, consent_ip=consent_ip, consent_given=consent_given,
+        consent_document=consent_document, full_name=full_name, birth_date=birth_date, workplace=workplace,
+        position=position, story=story, phone=phone, email=email, nomination_kind=nomination_kind,
+        nominator_name=nominator_name, candidate_consent=candidate_consent,
     )
-    _check_age(season, data.birth_date)
-    _check_city(season, city)
-    _check_sphere(sphere)
-    person_key = person_key_for(data.full_name, data.birth_date)
-    _check_not_recent_laureate(season, person_key)
-    document = _check_consent(consent_given=consent_given, consent_document=consent_document)
 
     prepared_photo = photo_prepare(photo)
     prepared_petition: PreparedPetition | None = None
@@ -572,19 +584,12 @@ def application_resubmit(
     after the commit. The consent is given anew (the person confirms it on the form) and recorded.
     """
     season = application.season
-    _check_window(season, resubmission=True)
-    consent_ip = _checked_ip(consent_ip)
-    data = _clean(
-        full_name=full_name, birth_date=birth_date, workplace=workplace, position=position, story=story,
-        phone=phone, email=email, nomination_kind=nomination_kind, nominator_name=nominator_name,
-        candidate_consent=candidate_consent,
+    data, person_key, document, consent_ip = _check_eligible(
+        season, resubmission=True, city=city, sphere=sphere, consent_ip=consent_ip, consent_given=consent_given,
+        consent_document=consent_document, full_name=full_name, birth_date=birth_date, workplace=workplace,
+        position=position, story=story, phone=phone, email=email, nomination_kind=nomination_kind,
+        nominator_name=nominator_name, candidate_consent=candidate_consent,
     )
-    _check_age(season, data.birth_date)
-    _check_city(season, city)
-    _check_sphere(sphere)
-    person_key = person_key_for(data.full_name, data.birth_date)
-    _check_not_recent_laureate(season, person_key)
-    document = _check_consent(consent_given=consent_given, consent_document=consent_document)
     prepared_photo = photo_prepare(photo) if photo is not None else None
     prepared_petition = petition_prepare(petition) if petition is not None else None
 
