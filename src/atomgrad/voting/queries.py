@@ -37,27 +37,47 @@ def _all_fields(model: type[Any]) -> tuple[str, ...]:
 # Everything of the voter, their season and city: the rules read any of the season's settings, and a deferred
 # field would cost a query of its own later.
 _VOTER = RowReader(SeasonVoter, _all_fields(SeasonVoter))
-_VOTER_SEASON = RowReader(Season, _all_fields(Season))
-_VOTER_CITY = RowReader(City, _all_fields(City))
+_VOTER_RELATED = (("season", RowReader(Season, _all_fields(Season))), ("city", RowReader(City, _all_fields(City))))
 
 # The candidate as the vote and its pages need it: public fields only (the same as the public selectors).
 _CANDIDATE = RowReader(Application, (*PUBLIC_CANDIDATE_FIELDS, "status"))
-_CANDIDATE_CITY = RowReader(City, ("id", "slug", "name_ru", "name_en"))
-_CANDIDATE_SPHERE = RowReader(Sphere, ("id", "slug", "name_ru", "name_en"))
-_CANDIDATE_SEASON = RowReader(Season, ("id", "year", "title", "voting_open_at", "voting_close_at"))
+_CANDIDATE_RELATED = (
+    ("city", RowReader(City, ("id", "slug", "name_ru", "name_en"))),
+    ("sphere", RowReader(Sphere, ("id", "slug", "name_ru", "name_en"))),
+    ("season", RowReader(Season, ("id", "year", "title", "voting_open_at", "voting_close_at"))),
+)
 
 _LEDGER_HEAD = RowReader(LedgerHead, _all_fields(LedgerHead))
+
+Related = tuple[tuple[str, RowReader], ...]
+
+
+def _select_joined(main: RowReader, related: Related) -> str:
+    """`SELECT <main's columns>, <each related model's columns> FROM <main> JOIN <each related> ON its id`: what
+    select_related would build, for `_read_joined` to read back."""
+    select = ", ".join(columns(reader.model, reader.attnames) for reader in (main, *(r for _n, r in related)))
+    joins = " ".join(f"JOIN {table(reader.model)} ON {column(reader.model, 'id')} = {column(main.model, name + '_id')}"
+                     for name, reader in related)
+    return f"SELECT {select} FROM {table(main.model)} {joins}"  # noqa: S608 - identifiers from _meta
+
+
+def _read_joined(row: Any, main: RowReader, related: Related) -> Any:
+    """The main instance from a `_select_joined` row, each related one cached on it as select_related does
+    (reading it costs no query)."""
+    instance = main.read(row)
+    offset = len(main)
+    for name, reader in related:
+        instance._meta.get_field(name).set_cached_value(instance, reader.read(row, offset))
+        offset += len(reader)
+    return instance
 
 
 @functools.cache
 def _voter_by_token_sql(vendor: str) -> str:
-    token, voter, season, city = table(VoterToken), table(SeasonVoter), table(Season), table(City)
+    # From the voter (for `_select_joined`), joined to the token that names it.
     return (
-        f"SELECT {columns(SeasonVoter, _VOTER.attnames)}, {columns(Season, _VOTER_SEASON.attnames)}, "  # noqa: S608
-        f"{columns(City, _VOTER_CITY.attnames)} FROM {token} "
-        f"JOIN {voter} ON {column(SeasonVoter, 'id')} = {column(VoterToken, 'voter_id')} "
-        f"JOIN {season} ON {column(Season, 'id')} = {column(SeasonVoter, 'season_id')} "
-        f"JOIN {city} ON {column(City, 'id')} = {column(SeasonVoter, 'city_id')} "
+        f"{_select_joined(_VOTER, _VOTER_RELATED)} "
+        f"JOIN {table(VoterToken)} ON {column(VoterToken, 'voter_id')} = {column(SeasonVoter, 'id')} "
         f"WHERE {column(VoterToken, 'token_hash')} = %s AND {column(VoterToken, 'expires_at')} > %s"
     )
 
@@ -68,26 +88,13 @@ def voter_by_token(*, token_hash: str, now: dt.datetime) -> SeasonVoter | None:
         sql.execute(_voter_by_token_sql(connection.vendor),
                     [token_hash, db_value(VoterToken, "expires_at", now)])
         row = sql.fetchone()
-    if row is None:
-        return None
-    voter = _VOTER.read(row)
-    _set_related(voter, "season", _VOTER_SEASON.read(row, len(_VOTER)))
-    _set_related(voter, "city", _VOTER_CITY.read(row, len(_VOTER) + len(_VOTER_SEASON)))
-    return voter  # type: ignore[return-value]
+    return None if row is None else _read_joined(row, _VOTER, _VOTER_RELATED)  # type: ignore[no-any-return]
 
 
 @functools.cache
 def _candidate_sql(vendor: str) -> str:
-    application, city, sphere, season = table(Application), table(City), table(Sphere), table(Season)
-    return (
-        f"SELECT {columns(Application, _CANDIDATE.attnames)}, {columns(City, _CANDIDATE_CITY.attnames)}, "  # noqa: S608
-        f"{columns(Sphere, _CANDIDATE_SPHERE.attnames)}, {columns(Season, _CANDIDATE_SEASON.attnames)} "
-        f"FROM {application} "
-        f"JOIN {city} ON {column(City, 'id')} = {column(Application, 'city_id')} "
-        f"JOIN {sphere} ON {column(Sphere, 'id')} = {column(Application, 'sphere_id')} "
-        f"JOIN {season} ON {column(Season, 'id')} = {column(Application, 'season_id')} "
-        f"WHERE {column(Application, 'id')} = %s AND {column(Application, 'status')} = %s"
-    )
+    return (f"{_select_joined(_CANDIDATE, _CANDIDATE_RELATED)} "
+            f"WHERE {column(Application, 'id')} = %s AND {column(Application, 'status')} = %s")
 
 
 def published_candidate(*, candidate_id: int) -> Application | None:
@@ -98,19 +105,7 @@ def published_candidate(*, candidate_id: int) -> Application | None:
     with cursor() as sql:
         sql.execute(_candidate_sql(connection.vendor), [candidate_id, ApplicationStatus.ACCEPTED.value])
         row = sql.fetchone()
-    if row is None:
-        return None
-    candidate = _CANDIDATE.read(row)
-    offset = len(_CANDIDATE)
-    for name, reader in (("city", _CANDIDATE_CITY), ("sphere", _CANDIDATE_SPHERE), ("season", _CANDIDATE_SEASON)):
-        _set_related(candidate, name, reader.read(row, offset))
-        offset += len(reader)
-    return candidate  # type: ignore[return-value]
-
-
-def _set_related(instance: Any, name: str, related: Any) -> None:
-    """What select_related does: the related object is cached on the instance, so reading it costs no query."""
-    instance._meta.get_field(name).set_cached_value(instance, related)
+    return None if row is None else _read_joined(row, _CANDIDATE, _CANDIDATE_RELATED)  # type: ignore[no-any-return]
 
 
 # --- the writes of a vote (statements for the caller's transaction) ----------------------------------------
