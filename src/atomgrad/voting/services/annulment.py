@@ -22,7 +22,7 @@ from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
 from atomgrad.voting import ledger
 from atomgrad.voting.models import AnnulmentReversal, LedgerEntry, VoteAnnulment
-from atomgrad.voting.services.ballots import REASON_MAX_LENGTH, _ledger_append_about, _tally_add
+from atomgrad.voting.services.ballots import _ledger_append_about, _tally_add, reason_clean
 
 # Why a vote is annulled: the code goes into the public ledger (`reason_code`), the words are shown to people.
 ANNULMENT_REASONS: dict[str, object] = {
@@ -42,23 +42,6 @@ REVERSAL_REASONS: dict[str, object] = {
     "check_not_confirmed": _("Проверка не подтвердила нарушение"),
     "committee_decision": _("Иное решение оргкомитета"),
 }
-
-
-def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
-    """The free-text reason, stripped; refuse an empty or an overlong one (ApplicationError, 422)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(
-            "reason_required", f"Укажите причину {what_ru}.", f"Give the reason for {what_en}.", status=422
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(
-            "reason_too_long",
-            f"Причина слишком длинная: не больше {REASON_MAX_LENGTH} символов.",
-            f"The reason is too long: at most {REASON_MAX_LENGTH} characters.",
-            status=422,
-        )
-    return reason
 
 
 def reason_code_check(*, code: str, choices: dict[str, object]) -> str:

@@ -75,6 +75,26 @@ def voter_pseudonym(*, season_year: int, phone_hash: str) -> str:
     return hmac.new(pseudonym_key(season_year=season_year), phone_hash.encode(), hashlib.sha256).hexdigest()
 
 
+# --- reasons ------------------------------------------------------------------------------------------------
+
+
+def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
+    """The free-text reason, stripped; refuse an empty or an overlong one (ApplicationError, 422)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "reason_required", f"Укажите причину {what_ru}.", f"Give the reason for {what_en}.", status=422
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ApplicationError(
+            "reason_too_long",
+            f"Причина слишком длинная: не больше {REASON_MAX_LENGTH} символов.",
+            f"The reason is too long: at most {REASON_MAX_LENGTH} characters.",
+            status=422,
+        )
+    return reason
+
+
 # --- messages -----------------------------------------------------------------------------------------------
 
 
@@ -394,19 +414,7 @@ def vote_annul(
 
     (The committee's review queue that calls this belongs to the results workflow.)
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError(
-            "reason_required", "Укажите причину аннулирования голоса.", "Give the reason for annulling the vote.",
-            status=422,
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(
-            "reason_too_long",
-            f"Причина слишком длинная: не больше {REASON_MAX_LENGTH} символов.",
-            f"The reason is too long: at most {REASON_MAX_LENGTH} characters.",
-            status=422,
-        )
+    reason = reason_clean(reason=reason, what_ru="аннулирования голоса", what_en="annulling the vote")
     if not cities_for_user(actor).filter(pk=vote.city_id).exists():
         raise ApplicationError(
             "forbidden_city",
