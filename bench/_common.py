@@ -12,13 +12,10 @@ import importlib.util
 import math
 import os
 import platform
-import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -244,39 +241,10 @@ def postgres_server(*, durable: bool = True) -> Iterator[str]:
     """A throw-away PostgreSQL cluster on a free loopback port, on the machine's disk (not tmpfs); yields its
     DATABASE_URL and removes everything afterwards. `durable` keeps PostgreSQL's defaults (fsync on,
     synchronous_commit on, full_page_writes on) — the only honest setting for a benchmark of a vote; the
-    non-durable one is the configuration the test suite uses, for comparison only. Same server settings as
-    scripts/with_postgres.py otherwise."""
+    non-durable one is the configuration the test suite uses, for comparison only. The cluster is
+    scripts/with_postgres.py's, as in the test suite."""
     helper = _with_postgres()
-    bindir = helper.find_bindir()
-    if bindir is None:
-        raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
-    workdir = tempfile.mkdtemp(prefix="atomgrad-bench-pg-", dir=os.environ.get("BENCH_PG_DIR") or None)
-    datadir = os.path.join(workdir, "data")
-    os.chmod(workdir, 0o755)  # noqa: S103 - the server user must enter it
-    if os.geteuid() == 0:
-        shutil.chown(workdir, user="postgres", group="postgres")
-    port = free_port()
-    try:
-        subprocess.run(
-            helper.as_server_user([f"{bindir}/initdb", "-D", datadir, "-U", "postgres", "--auth=trust",
-                                   "-E", "UTF8", "--locale=C.UTF-8"]),
-            check=True, stdout=subprocess.DEVNULL,
-        )
-        options = ["-c", f"port={port}", "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={workdir}",
-                   "-c", "max_connections=300", "-c", "shared_buffers=256MB"]
-        if not durable:
-            options += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        subprocess.run(
-            helper.as_server_user([f"{bindir}/pg_ctl", "-D", datadir, "-l", os.path.join(workdir, "server.log"),
-                                   "-w", "-t", "60", "-o", " ".join(options), "start"]),
-            check=True, stdout=subprocess.DEVNULL,
-        )
-        url = f"postgres://postgres@127.0.0.1:{port}/postgres"
+    with helper.cluster(durable=durable, prefix="atomgrad-bench-pg-", parent=os.environ.get("BENCH_PG_DIR") or None,
+                        stop_mode="fast") as (url, datadir):
         _POSTMASTERS[url] = int(Path(datadir, "postmaster.pid").read_text().split()[0])
         yield url
-    finally:
-        if os.path.exists(os.path.join(datadir, "postmaster.pid")):
-            subprocess.run(helper.as_server_user([f"{bindir}/pg_ctl", "-D", datadir, "-m", "fast", "-w", "stop"]),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            time.sleep(0.2)
-        shutil.rmtree(workdir, ignore_errors=True)
