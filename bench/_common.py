@@ -220,7 +220,7 @@ def tree_cpu_seconds(*roots: int) -> float:
 
 
 def _with_postgres() -> Any:
-    """scripts/with_postgres.py as a module (its helpers: find_bindir, as_server_user)."""
+    """scripts/with_postgres.py as a module (find_bindir, and cluster: the throw-away server)."""
     spec = importlib.util.spec_from_file_location("atomgrad_with_postgres", REPO_DIR / "scripts" / "with_postgres.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -68,13 +68,7 @@ def city_review_check(*, actor: User, season: Season, city: City, now: dt.dateti
             f"The review starts when voting in the city has closed ({closes_at.isoformat()}).",
             status=409, details={"closes_at": closes_at.isoformat()},
         )
-    if city_is_frozen(season=season, city=city):
-        raise ApplicationError(
-            "protocol_signed",
-            "Протокол города уже подписан: итоги больше не меняются.",
-            "The city's protocol is signed: its result can no longer change.",
-            status=409,
-        )
+    _refuse_if_frozen(season=season, city=city)
 
 
 def city_review_lock(*, season: Season, city: City) -> None:
@@ -84,6 +78,11 @@ def city_review_lock(*, season: Season, city: City) -> None:
     from atomgrad.voting.models import LedgerHead
 
     LedgerHead.objects.select_for_update().filter(season=season).first()
+    _refuse_if_frozen(season=season, city=city)
+
+
+def _refuse_if_frozen(*, season: Season, city: City) -> None:
+    """`protocol_signed` (409) once the city's protocol is signed: its result no longer changes."""
     if city_is_frozen(season=season, city=city):
         raise ApplicationError(
             "protocol_signed",
