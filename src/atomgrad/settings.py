@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "atomgrad.award",
     "atomgrad.voting",
     "atomgrad.results",
+    "atomgrad.integrity",
     "atomgrad.bot",
 ]
 
