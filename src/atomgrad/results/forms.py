@@ -85,6 +85,15 @@ class SelectionForm(forms.Form):
         )
 
 
+class ReasonTextarea(forms.Textarea):
+    """A textarea that never echoes control characters back into the page (a refused reason is shown again
+    for correction; the characters themselves would make the HTML invalid and could hide text)."""
+
+    def format_value(self, value: object) -> str | None:
+        text = super().format_value(value)
+        return CONTROL_CHARACTERS.sub("", text) if text else text
+
+
 def _reason_refuse_control_characters(value: str) -> None:
     if CONTROL_CHARACTERS.search(value or ""):
         raise forms.ValidationError(_("В тексте есть управляющие (невидимые) символы: уберите их."))
@@ -107,7 +116,7 @@ class AnnulForm(ScopeMixin):
         error_messages={"required": _("Выберите причину из списка.")},
     )
     reason = forms.CharField(
-        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=ReasonTextarea(attrs={"rows": 3}),
         help_text=_("Что установлено при проверке. Текст попадает в открытый реестр голосов и в журнал."),
         error_messages={"required": _("Напишите обоснование аннулирования.")},
         validators=[_reason_refuse_control_characters],
@@ -126,7 +135,7 @@ class ReverseForm(ScopeMixin):
         error_messages={"required": _("Выберите причину из списка.")},
     )
     reason = forms.CharField(
-        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=ReasonTextarea(attrs={"rows": 3}),
         error_messages={"required": _("Напишите обоснование отмены аннулирования.")},
         validators=[_reason_refuse_control_characters],
     )
@@ -141,7 +150,7 @@ class DisqualifyForm(forms.Form):
     candidate = forms.TypedChoiceField(label=_("Соискатель"), coerce=int,
                                        error_messages={"required": _("Выберите соискателя.")})
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
-                             widget=forms.Textarea(attrs={"rows": 3}),
+                             widget=ReasonTextarea(attrs={"rows": 3}),
                              error_messages={"required": _("Укажите основание снятия.")},
                              validators=[_reason_refuse_control_characters])
 
@@ -153,7 +162,7 @@ class DisqualifyForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
-                             widget=forms.Textarea(attrs={"rows": 3}),
+                             widget=ReasonTextarea(attrs={"rows": 3}),
                              error_messages={"required": _("Укажите основание.")},
                              validators=[_reason_refuse_control_characters])
 
@@ -162,7 +171,7 @@ class TieForm(forms.Form):
     rule = forms.ChoiceField(label=_("Правило"), choices=[("", _("— выберите правило —"))] + list(TieRule.choices),
                              error_messages={"required": _("Выберите правило.")})
     explanation = forms.CharField(label=_("Пояснение: как применено правило"), max_length=REASON_MAX_LENGTH,
-                                  widget=forms.Textarea(attrs={"rows": 3}),
+                                  widget=ReasonTextarea(attrs={"rows": 3}),
                                   error_messages={"required": _("Поясните, как применено правило.")},
                                   validators=[_reason_refuse_control_characters])
 
