@@ -36,7 +36,9 @@ def attacked_city():
     fake = cv.votes[cv.candidates[0].pk][:20]
     start = fake[0].cast_at.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=2)
     finding = finding_store(votes=fake, kind=FindingKind.BURST, score=0.97, evidence={
-        "hourly": {"start": start.isoformat(), "candidate": [0, 1, 20, 9], "city": [2, 3, 24, 13]},
+        "series": {"start": start.isoformat(), "step_seconds": 3600, "candidate": [0, 1, 20, 9],
+                   "city": [2, 3, 24, 13]},
+        "waves": [{"start": fake[0].cast_at.isoformat(), "voters": 20, "minutes": 4}],
         "networks": [{"hash": NETWORK_HASH, "votes": 20}],
         "phone_blocks": {str(PHONE_BLOCK_HASH): 18},
     })
@@ -85,6 +87,7 @@ def test_from_a_finding_to_an_annulment_to_the_protocol(client, attacked_city):
     assert '<svg class="chart"' in html and f'aria-labelledby="finding-{finding.pk}-chart-title' in html
     assert re.search(r"<td class=\"num\">20</td><td class=\"num\">24</td>", html), "the chart's data table"
     assert "не аннулировано: 18" in html
+    assert "20 жителей за 4 минуты" in html
 
     # the action: exactly the finding's still-valid votes, the kind as the reason code, scope "the selection"
     href = _action_href(html, finding.pk)

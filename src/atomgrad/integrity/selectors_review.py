@@ -4,8 +4,10 @@ Check `integrity.permissions.findings_visible` (or `findings_overview_visible`) 
 read, they do not decide who may see.
 
 What a finding's `evidence` may hold that the review shows (every key optional; docs/integrity.md):
-- `hourly`: {"start": ISO 8601 UTC of the first hour, "candidate": [votes per hour], "city": [votes per hour]}
-  — the candidate's votes per hour against the city's. Without it the page counts them from the votes.
+- `series` (or `hourly`): {"start": ISO 8601 UTC of the first hour, "step_seconds": 3600,
+  "candidate": [votes per hour], "city": [votes per hour]} — the candidate's votes per hour against the city's,
+  cropped here to the hours around the finding. Without it the page counts them from the votes.
+- `waves`: a cohort's waves of votes, [{"start": ISO 8601 UTC, "voters": n, "minutes": m}].
 - `networks`, `phone_blocks`: the keyed hashes involved with their votes, as [{"hash": int|str, "votes": n}]
   (a list of [hash, votes] pairs or a {hash: votes} mapping is read too).
 The cohort (its voters, shared candidates and times) is read from the finding's votes themselves.
@@ -62,6 +64,7 @@ class FindingView:
     busiest_minutes: list[tuple[dt.datetime, int]] = field(default_factory=list)
     networks: list[HashLine] = field(default_factory=list)
     phone_blocks: list[HashLine] = field(default_factory=list)
+    waves: list[tuple[dt.datetime, int, int]] = field(default_factory=list)  # a cohort's waves: start, voters, min
     chart: OverlayBarChart | None = None
 
     @property
@@ -97,6 +100,18 @@ def _hash_lines(raw: Any) -> list[HashLine]:
     return sorted(lines, key=lambda line: (-line.votes, line.hash))[:10]
 
 
+def _waves(raw: Any) -> list[tuple[dt.datetime, int, int]]:
+    """A lockstep cohort's waves from the evidence ([{"start": ISO, "voters": n, "minutes": m}]), at most 20."""
+    waves = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            start = dt.datetime.fromisoformat(str(item["start"]).replace("Z", "+00:00"))
+            waves.append((start, int(item["voters"]), int(item["minutes"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return [wave for wave in waves if wave[0].tzinfo is not None][:20]
+
+
 def _floor_hour(moment: dt.datetime) -> dt.datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
@@ -106,20 +121,31 @@ def _bucket_label(moment: dt.datetime, *, daily: bool) -> str:
     return f"{local:%d.%m}" if daily else f"{local:%d.%m %H:00}"
 
 
-def _chart_from_evidence(finding: Finding, names: str) -> OverlayBarChart | None:
-    hourly = finding.evidence.get("hourly") if isinstance(finding.evidence, dict) else None
-    if not isinstance(hourly, dict):
+def _chart_from_evidence(finding: Finding, names: str, first: dt.datetime | None,
+                         last: dt.datetime | None) -> OverlayBarChart | None:
+    """The chart from the evidence's hourly series, cropped to the hours around the finding's votes; None when
+    the evidence has no usable series (or the crop is longer than a week: then the votes are counted per day)."""
+    evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
+    series = evidence.get("series") or evidence.get("hourly")
+    if not isinstance(series, dict):
         return None
     try:
-        start = dt.datetime.fromisoformat(str(hourly["start"]).replace("Z", "+00:00"))
-        front = [int(value) for value in hourly["candidate"]]
-        back = [int(value) for value in hourly["city"]]
+        start = dt.datetime.fromisoformat(str(series["start"]).replace("Z", "+00:00"))
+        step = dt.timedelta(seconds=int(series.get("step_seconds", 3600)))
+        front = [int(value) for value in series["candidate"]]
+        back = [int(value) for value in series["city"]]
     except (KeyError, TypeError, ValueError):
         return None
-    if start.tzinfo is None or len(front) != len(back) or not front or len(front) > CHART_MAX_HOURS * 4:
+    if start.tzinfo is None or step != HOUR or len(front) != len(back) or not front:
         return None
-    labels = [_bucket_label(start + index * HOUR, daily=False) for index in range(len(front))]
-    return _chart(finding, names, labels, front, back, daily=False)
+    lo, hi = 0, len(front)
+    if first is not None and last is not None:
+        lo = max(0, int((_floor_hour(first - CHART_MARGIN) - start) / HOUR))
+        hi = min(len(front), int((_floor_hour(last + CHART_MARGIN) - start) / HOUR) + 1)
+    if hi - lo > CHART_MAX_HOURS or hi <= lo:
+        return None
+    labels = [_bucket_label(start + index * HOUR, daily=False) for index in range(lo, hi)]
+    return _chart(finding, names, labels, front[lo:hi], back[lo:hi], daily=False)
 
 
 def _chart_from_votes(finding: Finding, names: str, candidate_ids: list[int],
@@ -198,11 +224,12 @@ def finding_view(finding: Finding) -> FindingView:
         busiest_minutes=[(minute, count) for minute, count in minutes.most_common(BUSIEST_MINUTES) if count > 1],
         networks=_hash_lines(evidence.get("networks")),
         phone_blocks=_hash_lines(evidence.get("phone_blocks")),
+        waves=_waves(evidence.get("waves")),
     )
     chart_names = ", ".join(names.get(candidate_id, str(candidate_id)) for candidate_id in candidate_ids[:2])
     if len(candidate_ids) > 2:
         chart_names += " …"
-    view.chart = _chart_from_evidence(finding, chart_names)
+    view.chart = _chart_from_evidence(finding, chart_names, view.first_at, view.last_at)
     if view.chart is None and times and candidate_ids:
         view.chart = _chart_from_votes(finding, chart_names, candidate_ids[:2], min(times), max(times))
     return view
