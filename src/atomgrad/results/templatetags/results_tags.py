@@ -10,3 +10,11 @@ def get_item(mapping, key):  # type: ignore[no-untyped-def]
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def reason_words(code):  # type: ignore[no-untyped-def]
+    """`{{ annulment.reason_code|reason_words }}`: the words for an annulment's reason code."""
+    from atomgrad.results.services.tally import reason_label
+
+    return reason_label(code or "")
