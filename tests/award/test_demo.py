@@ -45,7 +45,7 @@ def _fast_password_hashing(settings):
 
 def run_demo(*args: str) -> str:
     out = io.StringIO()
-    call_command("demo", "--applications", str(APPLICATIONS), *args, stdout=out)
+    call_command("demo", "--applications", str(APPLICATIONS), "--votes", "0", *args, stdout=out)
     return out.getvalue()
 
 
@@ -91,7 +91,9 @@ def test_demo_loads_a_season_in_its_voting_phase_with_all_cities():
     assert "applications" in output and "organiser" in output and DEMO_COMMITTEE_PASSWORD in output
     assert demo_service.season_is_demo(season=season)
     assert not demo_service.season_is_demo(season=SeasonFactory(year=2040))
-    assert Laureate.objects.filter(season__year=season.year - 1).count() == 3 * CITY_COUNT
+    # the season before last has its laureates only; the last one its applications (its vote: `--votes`)
+    assert Laureate.objects.filter(season__year=season.year - 2).count() == 3 * CITY_COUNT
+    assert Application.objects.filter(season__year=season.year - 1, status=ApplicationStatus.ACCEPTED).exists()
 
 
 @pytest.mark.django_db

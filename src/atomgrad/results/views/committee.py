@@ -7,14 +7,12 @@ Thin adapters over `results.services`. Every page needs a log-in; a city the per
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import File
 from django.core.files.storage import storages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -62,7 +60,7 @@ from atomgrad.results.services.decisions import (
     decision_withdraw,
     tie_decide,
 )
-from atomgrad.results.services.documents import documents_build
+from atomgrad.results.services.documents import DOCUMENTS_STORAGE_PATH, documents_store
 from atomgrad.results.services.exports import audit_csv
 from atomgrad.results.services.protocol import protocol_attach_scan, protocol_generate, protocol_sign
 from atomgrad.results.services.publication import publication_publish_city, publication_publish_season
@@ -70,7 +68,6 @@ from atomgrad.results.services.tally import city_tally, reason_label
 from atomgrad.voting.services.ballots import voting_closes_at
 
 VOTES_PAGE_SIZE = 50
-DOCUMENTS_STORAGE_PATH = "documents/{year}/ceremony-documents-{year}.zip"
 
 
 def _season_or_404(year: int) -> Season:
@@ -540,15 +537,8 @@ def documents_make(request: HttpRequest, year: int) -> HttpResponse:
     command: it shows progress)."""
     _organiser_or_404(request)
     season = _season_or_404(year)
-    storage = storages["private"]
-    path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
     try:
-        with tempfile.TemporaryFile() as archive:
-            summary = documents_build(season=season, output=archive, actor=request.user)
-            archive.seek(0)
-            if storage.exists(path):
-                storage.delete(path)
-            storage.save(path, File(archive))
+        summary = documents_store(season=season, actor=request.user)
     except ApplicationError as error:
         _error_message(request, error)
     else:
