@@ -21,6 +21,7 @@ proportion to the days its vote has run). Figures in docs/demo.md.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,11 @@ from atomgrad.voting.models import VoteAnnulment
 if TYPE_CHECKING:
     from atomgrad.award.services.demo import DemoResult
 
-DEMO_VOTERS_DEFAULT = 6000
+DEMO_VOTERS_DEFAULT = 4000
+# The simulator's scale: organic voters are `voters` whatever it is (the shapes are divided by it); it shrinks
+# the fixed extras of every city (news shares, workplaces, families), which at scale 1 are tens of thousands of
+# votes over 31 cities — more than a first `make run` should wait for.
+DEMO_SCALE = 0.1
 ATTACKED_LAST_SEASON = "novouralsk"  # the replay of 2025: two candidates, about 90 % fake
 ATTACKED_THIS_SEASON = "seversk"  # a SIM farm, found while the vote runs
 ORGANISER_USERNAME = "organiser"  # award.services.demo.DEMO_ORGANISER_USERNAME
@@ -78,7 +83,8 @@ def _shapes(season: Season, voters: int) -> list[CityShape]:
     counts = dict(Application.objects.filter(season=season, status=ApplicationStatus.ACCEPTED)
                   .values_list("city__slug").annotate(n=Count("id")))
     total = sum(counts.values()) or 1
-    return [CityShape(slug=slug, candidates=n, voters=max(MIN_VOTERS_PER_CITY, round(voters * n / total)))
+    return [CityShape(slug=slug, candidates=n,
+                      voters=round(max(MIN_VOTERS_PER_CITY, voters * n / total) / DEMO_SCALE))
             for slug, n in sorted(counts.items())]
 
 
@@ -89,11 +95,12 @@ def _plan(season: Season, *, voters: int, seed: int, attack: str, target: str, s
     shapes = _shapes(season, voters)
     others = [shape for shape in shapes if shape.slug != target]
     attacked = [shape for shape in shapes if shape.slug == target]
-    plan = to_planned(scenario_columns("organic", others, seed=seed, start=start, end=end)) if others else []
+    plan = to_planned(scenario_columns("organic", others, seed=seed, start=start, end=end, scale=DEMO_SCALE)) \
+        if others else []
     if attacked:
         taken = {vote.phone for vote in plan}
-        plan += [vote for vote in to_planned(scenario_columns(attack, attacked, seed=seed, start=start, end=end))
-                 if vote.phone not in taken]
+        attack_plan = scenario_columns(attack, attacked, seed=seed, start=start, end=end, scale=DEMO_SCALE)
+        plan += [vote for vote in to_planned(attack_plan) if vote.phone not in taken]
     return plan
 
 
@@ -112,7 +119,9 @@ def _complete_season(season: Season, *, voters: int, seed: int, say: Say) -> lis
     say(f"  {season.year}: casting {len(plan)} planned votes through the vote path…")
     run = run_plan(season=season, plan=plan)
     scan = integrity_scan(season=season)
-    say(f"  {season.year}: {run.cast} votes cast, {scan.findings} findings; review, protocols, publication…")
+    say(f"  {season.year}: {run.cast} votes cast in {run.register_seconds + run.cast_seconds:.0f} s, "
+        f"{scan.findings} findings; review, protocols, publication…")
+    started = time.monotonic()
 
     city = City.objects.get(slug=ATTACKED_LAST_SEASON)
     annulled = _review_attacked_city(season, city)
@@ -126,7 +135,11 @@ def _complete_season(season: Season, *, voters: int, seed: int, say: Say) -> lis
         protocol = protocol_generate(actor=chair, season=season, city=each)
         protocol_sign(actor=chair, protocol=protocol)
     publications = publication_publish_season(actor=organiser, season=season)
+    say(f"  {season.year}: protocols signed and published in {time.monotonic() - started:.0f} s; "
+        f"ceremony documents…")
+    started = time.monotonic()
     documents = documents_store(season=season, actor=organiser)
+    say(f"  {season.year}: documents in {time.monotonic() - started:.0f} s")
     return [
         f"Season {season.year}: {run.cast} votes of {run.voters} voters cast through the vote path "
         f"({run.votes_per_second:.0f} votes/s), {scan.findings} findings; in {city.name_en} {annulled} votes "

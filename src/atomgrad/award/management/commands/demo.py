@@ -17,7 +17,7 @@ from atomgrad.award.services.demo import (
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.timefmt import to_moscow
 
-DEMO_VOTERS_DEFAULT = 6000  # atomgrad.integrity.demo.DEMO_VOTERS_DEFAULT (imported only when votes are cast)
+DEMO_VOTERS_DEFAULT = 4000  # atomgrad.integrity.demo.DEMO_VOTERS_DEFAULT (imported only when votes are cast)
 
 
 class Command(BaseCommand):
