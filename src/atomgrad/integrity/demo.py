@@ -55,6 +55,7 @@ DEMO_VOTERS_DEFAULT = 4000
 # the fixed extras of every city (news shares, workplaces, families), which at scale 1 are tens of thousands of
 # votes over 31 cities — more than a first `make run` should wait for.
 DEMO_SCALE = 0.1
+CURRENT_SCALE = 0.05  # the current season's few days would otherwise hold a whole season's workplaces
 ATTACKED_LAST_SEASON = "novouralsk"  # the replay of 2025: two candidates, about 90 % fake
 ATTACKED_THIS_SEASON = "seversk"  # a SIM farm, found while the vote runs
 ORGANISER_USERNAME = "organiser"  # award.services.demo.DEMO_ORGANISER_USERNAME
@@ -78,28 +79,28 @@ def demo_votes(result: DemoResult, *, voters: int = DEMO_VOTERS_DEFAULT, seed: i
 # --- the plan ----------------------------------------------------------------------------------------------
 
 
-def _shapes(season: Season, voters: int) -> list[CityShape]:
+def _shapes(season: Season, voters: int, scale: float) -> list[CityShape]:
     """Each city with its published candidates and a share of the voters in proportion to them."""
     counts = dict(Application.objects.filter(season=season, status=ApplicationStatus.ACCEPTED)
                   .values_list("city__slug").annotate(n=Count("id")))
     total = sum(counts.values()) or 1
     return [CityShape(slug=slug, candidates=n,
-                      voters=round(max(MIN_VOTERS_PER_CITY, voters * n / total) / DEMO_SCALE))
+                      voters=round(max(MIN_VOTERS_PER_CITY, voters * n / total) / scale))
             for slug, n in sorted(counts.items())]
 
 
 def _plan(season: Season, *, voters: int, seed: int, attack: str, target: str, start: dt.datetime,
-          end: dt.datetime) -> list[PlannedVote]:
+          end: dt.datetime, scale: float = DEMO_SCALE) -> list[PlannedVote]:
     """Organic voting in every city but `target`, and the scenario `attack` (its own organic voting too) in
     `target`. The two plans' phone numbers are drawn apart; a number both drew keeps only its first plan."""
-    shapes = _shapes(season, voters)
+    shapes = _shapes(season, voters, scale)
     others = [shape for shape in shapes if shape.slug != target]
     attacked = [shape for shape in shapes if shape.slug == target]
-    plan = to_planned(scenario_columns("organic", others, seed=seed, start=start, end=end, scale=DEMO_SCALE)) \
+    plan = to_planned(scenario_columns("organic", others, seed=seed, start=start, end=end, scale=scale)) \
         if others else []
     if attacked:
         taken = {vote.phone for vote in plan}
-        attack_plan = scenario_columns(attack, attacked, seed=seed, start=start, end=end, scale=DEMO_SCALE)
+        attack_plan = scenario_columns(attack, attacked, seed=seed, start=start, end=end, scale=scale)
         plan += [vote for vote in to_planned(attack_plan) if vote.phone not in taken]
     return plan
 
@@ -192,7 +193,8 @@ def _current_season(season: Season, *, voters: int, seed: int, say: Say) -> list
         return []
     share = (end - season.voting_open_at) / (season.voting_close_at - season.voting_open_at)
     plan = _plan(season, voters=max(MIN_VOTERS_PER_CITY, round(voters * share)), seed=seed + 1,
-                 attack="sim_farm", target=ATTACKED_THIS_SEASON, start=season.voting_open_at, end=end)
+                 attack="sim_farm", target=ATTACKED_THIS_SEASON, start=season.voting_open_at, end=end,
+                 scale=CURRENT_SCALE)
     say(f"  {season.year}: casting {len(plan)} planned votes of the days since the vote opened…")
     run = run_plan(season=season, plan=plan)
     scan = integrity_scan(season=season)

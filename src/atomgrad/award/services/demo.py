@@ -75,7 +75,7 @@ DEMO_APPLICATIONS_DEFAULT = 1300
 DEMO_APPLICATIONS_MAX = 5000  # the fictional phone range +7 900 000-00-00 … -99-99 has 10,000 numbers
 DEMO_SEED_DEFAULT = 1
 DEMO_PAST_SEASONS = 2  # the earlier one with its laureates only; the last one a whole season (see `votes`)
-COMPLETE_SEASON_SHARE = 3  # the last season has a third as many applications as the current one
+COMPLETE_SEASON_SHARE = 4  # the last season has a quarter as many applications as the current one
 MIN_APPLICATIONS_PER_CITY = 8
 
 # Share of each status among applications (the rest of a season's life happened before "today").

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Any
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         if not options["if_empty"]:
             self.stdout.write(f"Loading the demo season ({options['applications']} applications, "
                               f"seed {options['seed']})…")
+        # WeasyPrint logs every layout step of every protocol and diploma at INFO: not a demo's business.
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
         votes = None
         if options["votes"] > 0:
             # The votes, the detectors and the results sit above the award app: this adapter wires them in.
