@@ -22,7 +22,17 @@ from django.db import connection
 from atomgrad.award.models import Application, ApplicationStatus, Season, Sphere
 from atomgrad.award.selectors import PUBLIC_CANDIDATE_FIELDS
 from atomgrad.cities.models import City
-from atomgrad.core.rawsql import Result, RowReader, Statement, column, columns, cursor, db_value, table
+from atomgrad.core.rawsql import (
+    Result,
+    RowReader,
+    Statement,
+    column,
+    columns,
+    cursor,
+    db_value,
+    epoch_seconds,
+    table,
+)
 from atomgrad.voting.models import (
     CandidateTally,
     LedgerEntry,
@@ -150,11 +160,7 @@ def vote_insert(vote: Vote) -> Statement:
 
 def _seconds_between(vendor: str, start: str, end: str) -> str:
     """SQL for the seconds from the timestamp `start` to `end` (NULL if either is)."""
-    if vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM ({end} - {start}))::double precision"
-    if vendor == "sqlite":  # Django stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC); julianday keeps milliseconds
-        return f"((julianday({end}) - julianday({start})) * 86400.0)"
-    raise NotImplementedError(f"no seconds arithmetic for {vendor}")
+    return f"({epoch_seconds(end, vendor)} - {epoch_seconds(start, vendor)})"
 
 
 @functools.cache

@@ -51,7 +51,7 @@ from atomgrad.voting.models import (
     VoterSignal,
 )
 from atomgrad.voting.phones import phone_hash, phone_normalise
-from atomgrad.voting.signals import Verification
+from atomgrad.voting.signals import Verification, phone_block_hash, telegram_bucket
 from atomgrad.voting.sms import SmsDeliveryError, sms_send
 
 logger = logging.getLogger("atomgrad.voting.identity")
@@ -552,3 +552,77 @@ def otp_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> dict[str, i
         recent_addresses = OneTimeCode.objects.filter(client_ip__isnull=False).values("client_ip")
         addresses, _ = ClientAddressLock.objects.exclude(address__in=recent_addresses).delete()
     return {"codes": codes, "numbers": phones, "addresses": addresses}
+
+
+# --- registering many verified people at once ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifiedRegistration:
+    """One person whose number a trusted channel has already verified, to register in a season."""
+
+    e164: str
+    city_id: int
+    channel: str
+    code_requested_at: dt.datetime | None
+    verified_at: dt.datetime
+    telegram_user_id: int | None = None
+
+
+BULK_CHUNK = 2000
+
+
+def voters_register_verified(*, season: Season, registrations: list[VerifiedRegistration]) -> list[int]:
+    """Register many already-verified people as voters of the season, with the current consent text and their
+    verification's signals; returns the `SeasonVoter` ids in the order given. For the season simulator, which
+    plays a season's sign-ups in bulk (no SMS is sent: the numbers count as verified at `verified_at`).
+
+    The same rules hold as for `voter_register`, by the same database constraints: one identity per number
+    (the keyed hash, unique), one voter per identity and season. A person already registered in the season
+    keeps their registration and city (as `voter_register` would once they voted); their signals are renewed.
+    The consent is recorded at `verified_at`. Each chunk is one transaction.
+    """
+    document = consent_current(kind=ConsentKind.VOTER)
+    cities = set(season.cities.values_list("pk", flat=True))
+    unknown = {item.city_id for item in registrations} - cities
+    if unknown:
+        raise ValueError(f"cities {sorted(unknown)} do not take part in season {season.year}")
+    voter_ids: list[int] = []
+    for start in range(0, len(registrations), BULK_CHUNK):
+        chunk = registrations[start:start + BULK_CHUNK]
+        digests = [phone_hash(phone_normalise(item.e164)) for item in chunk]
+        with transaction.atomic():
+            VoterIdentity.objects.bulk_create([VoterIdentity(phone_hash=d) for d in set(digests)],
+                                              ignore_conflicts=True)
+            identities = dict(VoterIdentity.objects.filter(phone_hash__in=digests).values_list("phone_hash", "id"))
+            created = dict(VoterIdentity.objects.filter(phone_hash__in=digests).values_list("id", "created_at"))
+            SeasonVoter.objects.bulk_create([
+                SeasonVoter(season=season, identity_id=identities[digest], city_id=item.city_id,
+                            consent_document=document, consent_given_at=item.verified_at, registered_via=item.channel)
+                for digest, item in zip(digests, chunk, strict=True)
+            ], ignore_conflicts=True)
+            voters = dict(SeasonVoter.objects.filter(season=season, identity_id__in=identities.values())
+                          .values_list("identity_id", "id"))
+            ids = [voters[identities[digest]] for digest in digests]
+            signals = {
+                voter_id: VoterSignal(
+                    voter_id=voter_id, season=season, code_requested_at=item.code_requested_at,
+                    verified_at=item.verified_at,
+                    phone_block=phone_block_hash(item.e164), telegram_bucket=telegram_bucket(item.telegram_user_id),
+                    # the first verification in the simulated season, unless the identity is older
+                    identity_first_seen_at=min(created[identities[digest]], item.verified_at),
+                )
+                for voter_id, digest, item in zip(ids, digests, chunk, strict=True)
+            }
+            VoterSignal.objects.bulk_create(
+                list(signals.values()), update_conflicts=True, unique_fields=["voter"],
+                update_fields=["phone_block", "code_requested_at", "verified_at", "telegram_bucket",
+                               "identity_first_seen_at"],
+            )
+        voter_ids.extend(ids)
+    return voter_ids
+
+
+def voter_signal_reverify(*, voter_id: int, code_requested_at: dt.datetime | None, verified_at: dt.datetime) -> None:
+    """A registered voter verified their number again (a new session on another day): the latest counts."""
+    VoterSignal.objects.filter(voter_id=voter_id).update(code_requested_at=code_requested_at, verified_at=verified_at)
