@@ -19,7 +19,8 @@ class SimSeason:
     candidates: dict[str, list[Application]]  # alphabetical, as a plan's index counts them
 
 
-def sim_season(cities: dict[str, int] | None = None, *, phase: str = "voting", k: int = 3, **fields: object) -> SimSeason:
+def sim_season(cities: dict[str, int] | None = None, *, phase: str = "voting", k: int = 3,
+               **fields: object) -> SimSeason:
     """A season in `phase` with K votes per voter and the given number of published candidates per city slug."""
     cities = cities or {"sarov": 4, "ozersk": 3}
     if not ConsentDocumentFactory._meta.model.objects.filter(kind=ConsentKind.VOTER).exists():
