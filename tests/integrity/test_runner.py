@@ -58,7 +58,9 @@ def test_a_plan_is_cast_through_the_vote_path_with_its_times_context_and_refusal
     labels = labels_read(out)
     assert labels == {1: ("organic", "organic"), 2: ("organic", "organic"), 3: ("attack", "fresh_telegram"),
                       4: ("organic", "organic"), 5: ("attack", "sim_farm")}
-    assert all(set(json.loads(line)) == {"sequence", "label", "scenario"} for line in out.read_text().splitlines())
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(set(line) == {"sequence", "index", "label", "scenario"} for line in lines)
+    assert [line["index"] for line in lines] == [0, 1, 3, 4, 6]  # the places in the time-sorted plan
 
     bot = VoteSignal.objects.get(vote=votes[2])
     assert bot.telegram_bucket == 8_100_000_000 >> 28 and bot.network == 0

@@ -82,7 +82,8 @@ def plan_check(*, season: Season, plan: list[PlannedVote]) -> None:
 def run_plan(*, season: Season, plan: list[PlannedVote], labels_out: IO[str] | Path | None = None,
              progress: Progress | None = None) -> RunResult:
     """Register the plan's voters and cast its votes (in time order) through `vote_cast`. Returns the counts;
-    writes `{"sequence", "label", "scenario"}` per accepted vote to `labels_out` (a path or an open file)."""
+    writes `{"sequence", "index", "label", "scenario"}` per accepted vote to `labels_out` (a path or an open
+    file; `index` is the vote's place in the plan sorted by time)."""
     plan = sorted(plan, key=lambda vote: vote.at)  # stable: equal times keep the plan's order
     plan_check(season=season, plan=plan)
     result = RunResult(planned=len(plan))
@@ -133,7 +134,7 @@ def run_plan(*, season: Season, plan: list[PlannedVote], labels_out: IO[str] | P
                 result.labels[vote.label] += 1
                 if labels_out is not None:
                     sequence = cast.ledger_entry.sequence  # type: ignore[attr-defined]
-                    labels_out.write(json.dumps({"sequence": sequence, "label": vote.label,
+                    labels_out.write(json.dumps({"sequence": sequence, "index": index, "label": vote.label,
                                                  "scenario": vote.scenario}) + "\n")
             if progress is not None and (index + 1) % 10_000 == 0:
                 progress(index + 1, len(plan))
@@ -146,10 +147,15 @@ def run_plan(*, season: Season, plan: list[PlannedVote], labels_out: IO[str] | P
 
 def labels_read(path: Path) -> dict[int, tuple[str, str]]:
     """A runner's labels file: ledger sequence → (label, scenario)."""
-    labels: dict[int, tuple[str, str]] = {}
+    return {sequence: (label, scenario) for sequence, (_index, label, scenario) in labels_read_full(path).items()}
+
+
+def labels_read_full(path: Path) -> dict[int, tuple[int, str, str]]:
+    """A runner's labels file: ledger sequence → (index in the time-sorted plan, label, scenario)."""
+    labels: dict[int, tuple[int, str, str]] = {}
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             if line.strip():
                 item = json.loads(line)
-                labels[int(item["sequence"])] = (item["label"], item["scenario"])
+                labels[int(item["sequence"])] = (int(item["index"]), item["label"], item["scenario"])
     return labels
