@@ -27,7 +27,7 @@ class DetectedFinding:
 def detect(frame: Any) -> list[DetectedFinding]:
     """Every detector over `frame` (an `integrity.frame.VoteFrame`), findings ranked by score.
 
-    Overlaps: findings of the same kind in the same city that share votes are merged into one (the strongest
+    Overlaps: findings of the same kind in the same city that share voters are merged into one (the strongest
     keeps its explanation and evidence; the union of votes and candidates, the others' explanations under
     `evidence["merged"]`). Findings of different kinds stay separate even when they cover the same votes: each
     kind is its own reason (and reason code) and its own evidence, and the committee sees every reason a vote
@@ -50,7 +50,7 @@ def detect(frame: Any) -> list[DetectedFinding]:
     findings: list[DetectedFinding] = []
     for module in (burst, lockstep, network, phone_block, regular_timing, fast_code, fresh):
         findings.extend(module.find(frame, ctx))
-    return sorted(_merge_same_kind(findings), key=lambda f: (-f.score, f.kind, f.city, int(f.rows[0])))
+    return sorted(_merge_same_kind(findings, frame), key=lambda f: (-f.score, f.kind, f.city, int(f.rows[0])))
 
 
 def flagged_rows(findings: list[DetectedFinding], n: int) -> np.ndarray:
@@ -61,7 +61,7 @@ def flagged_rows(findings: list[DetectedFinding], n: int) -> np.ndarray:
     return flagged
 
 
-def _merge_same_kind(findings: list[DetectedFinding]) -> list[DetectedFinding]:
+def _merge_same_kind(findings: list[DetectedFinding], frame: Any) -> list[DetectedFinding]:
     groups: dict[tuple[str, int], list[DetectedFinding]] = {}
     for finding in sorted(findings, key=lambda f: -f.score):
         groups.setdefault((finding.kind, finding.city), []).append(finding)
@@ -70,7 +70,7 @@ def _merge_same_kind(findings: list[DetectedFinding]) -> list[DetectedFinding]:
         merged: list[DetectedFinding] = []
         for finding in group:
             for kept in merged:
-                if np.intersect1d(kept.rows, finding.rows, assume_unique=True).size:
+                if np.intersect1d(frame.voter[kept.rows], frame.voter[finding.rows]).size:
                     kept.rows = np.union1d(kept.rows, finding.rows)
                     kept.candidates = sorted(set(kept.candidates) | set(finding.candidates))
                     kept.evidence.setdefault("merged", []).append(

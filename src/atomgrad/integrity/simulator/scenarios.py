@@ -150,7 +150,7 @@ class _Builder:
 
     # ----- the city's fabric ---------------------------------------------------------------------------
     def _popularity(self, candidates: int) -> np.ndarray:
-        weights = self.rng.lognormal(0.0, 1.1, candidates)  # a few favourites, a long tail
+        weights = self.rng.lognormal(0.0, 1.3, candidates)  # a few favourites, a long tail
         return weights / weights.sum()
 
     def _city_networks(self, index: int) -> dict[str, np.ndarray]:
