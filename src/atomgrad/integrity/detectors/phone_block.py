@@ -42,22 +42,27 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
     known = np.flatnonzero(frame.phone_block != 0)
     if not len(known):
         return []
-    # Distinct (city, block, voter).
-    triple = np.unique(np.stack([ctx.city_index[known], frame.phone_block[known], frame.voter[known]]), axis=1)
-    cb, block_voters = np.unique(triple[:2], axis=1, return_counts=True)
+    # Votes sorted by (city, block, voter): groups of a city's block, and distinct voters inside them.
+    order = known[np.lexsort((frame.voter[known], frame.phone_block[known], ctx.city_index[known]))]
+    city, block, voter = ctx.city_index[order], frame.phone_block[order], frame.voter[order]
+    group_start = np.flatnonzero(np.r_[True, (city[1:] != city[:-1]) | (block[1:] != block[:-1])])
+    group_end = np.r_[group_start[1:], len(order)]
+    new_voter = np.r_[True, (city[1:] != city[:-1]) | (block[1:] != block[:-1]) | (voter[1:] != voter[:-1])]
+    block_voters = np.add.reduceat(new_voter.astype(np.int64), group_start)
+    group_city = city[group_start]
     findings_parts: dict[tuple[int, int], list[tuple[np.ndarray, float, str]]] = {}
-    for city_pos in np.unique(cb[0]):
-        mine = cb[0] == city_pos
+    for city_pos in np.unique(group_city):
+        mine = np.flatnonzero(group_city == city_pos)
         counts = block_voters[mine]
         lam = _poisson_rate(float(counts.mean()))
-        candidates = counts >= MIN_BLOCK_VOTERS
-        if not candidates.any():
+        big = mine[counts >= MIN_BLOCK_VOTERS]
+        if not len(big):
             continue
-        surprise = c.neg_log10(stats.poisson.sf(counts[candidates] - 1, lam)) - math.log10(len(counts))
-        for block, s in zip(cb[1][mine][candidates], surprise, strict=True):
+        surprise = c.neg_log10(stats.poisson.sf(block_voters[big] - 1, lam)) - math.log10(len(counts))
+        for g, s in zip(big, surprise, strict=True):
             if s < NEG_LOG10_P:
                 continue
-            block_rows = known[(frame.phone_block[known] == block) & (ctx.city_index[known] == city_pos)]
+            block_rows = np.sort(order[group_start[g]:group_end[g]])
             tr = c.traits(ctx, block_rows)
             voters = tr["voters"]
             top_cand, top_count = _top(frame.candidate[block_rows])

@@ -550,13 +550,29 @@ def scenario_columns(name: str, cities: list[CityShape], *, seed: int, start: dt
     """The votes of scenario `name` as columns: organic voting with its hard negatives, plus the attack."""
     if name != "organic" and name not in ATTACKS:
         raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIO_REGISTRY)}")
+    rng = np.random.default_rng([seed, SCENARIO_REGISTRY.index(name)])
+    return _generate(rng, cities, start, end, scale, [name] if name in ATTACKS else [])
+
+
+def season_columns(cities: list[CityShape], *, seed: int, start: dt.datetime, end: dt.datetime, scale: float = 1.0,
+                   attacks: tuple[str, ...] = tuple(ATTACKS)) -> PlanColumns:
+    """A whole season: organic voting with its hard negatives and several attacks at once (benchmark, demo)."""
+    unknown = set(attacks) - set(ATTACKS)
+    if unknown:
+        raise ValueError(f"unknown attacks: {', '.join(sorted(unknown))}")
+    return _generate(np.random.default_rng([seed, 99]), cities, start, end, scale, list(attacks))
+
+
+def _generate(rng: np.random.Generator, cities: list[CityShape], start: dt.datetime, end: dt.datetime,
+              scale: float, attacks: list[str]) -> PlanColumns:
     if not cities:
         raise ValueError("a scenario needs at least one city")
-    rng = np.random.default_rng([seed, SCENARIO_REGISTRY.index(name)])
+    if end <= start:
+        raise ValueError("the vote must end after it starts")
     b = _Builder(cities, rng, start.timestamp(), end.timestamp())
     _organic(b, scale)
-    if name in ATTACKS:
-        ATTACKS[name](b, scale)
+    for attack in attacks:
+        ATTACKS[attack](b, scale)
     return b.columns()
 
 
