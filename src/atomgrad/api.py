@@ -1,10 +1,15 @@
 """The JSON API root: /api/v1/ (each app adds its router), OpenAPI document at /api/openapi.json."""
 
-from django.http import HttpRequest, JsonResponse
+import logging
+
+from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.middleware import api_error_response
+
+logger = logging.getLogger("atomgrad.api")
 
 api = NinjaAPI(
     title="atomgrad API",
@@ -67,6 +72,19 @@ def http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
             status=exc.status_code,
         )
     return JsonResponse(refusal.as_json(), status=refusal.status)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> JsonResponse:
+    return api_error_response(404)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """A bug or an outage (the database gone) is a 500 in the one error shape, logged with its traceback; the
+    answer says nothing about the cause."""
+    logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return api_error_response(500)
 
 
 def _register_routers() -> None:
