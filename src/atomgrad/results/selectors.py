@@ -236,3 +236,53 @@ def audit_entries(*, since: dt.datetime | None = None, until: dt.datetime | None
     if until is not None:
         entries = entries.filter(created_at__lt=until)
     return entries
+
+
+# --- a city's published result as the public reads it (the site, the bot) --------------------------------
+
+
+@dataclass(frozen=True)
+class PublicCityResult:
+    """A published city result split the way every public surface shows it: the laureates first (by place),
+    then the other ranked candidates, the candidates without a valid vote together (no place), the
+    disqualified; with the tie decision's names and the protocol. `data` is the published data itself."""
+
+    season: Season
+    city: City
+    data: dict[str, Any]
+    laureates: list[dict[str, Any]]
+    ranked: list[dict[str, Any]]
+    without_votes: list[dict[str, Any]]
+    disqualified: list[dict[str, Any]]
+    tie_groups: list[dict[str, Any]]
+
+    @property
+    def void(self) -> bool:
+        return bool(self.data["void"])
+
+    @property
+    def has_decisions(self) -> bool:
+        return self.void or bool(self.data.get("tie_decision")) or bool(self.disqualified)
+
+
+def public_city_result(*, season: Season, city: City) -> PublicCityResult | None:
+    """The city's published result for the public, or None while it is not published (then nothing about
+    its counts may be shown). Also reads protocols published before candidates without a valid vote lost
+    their place: such lines are listed without votes whatever place the old data gave them."""
+    data = published_city_data(season=season, city=city)
+    if data is None:
+        return None
+    lines = data["candidates"]
+    disqualified = [line for line in lines if line["disqualified"]]
+    without_votes = sorted((line for line in lines if not line["disqualified"] and not line["valid"]),
+                           key=lambda line: (line["full_name"], line["id"]))
+    placed = [line for line in lines if not line["disqualified"] and line["valid"]]
+    laureates = sorted((line for line in placed if line["laureate"]), key=lambda line: (line["place"] or 0))
+    ranked = [line for line in placed if not line["laureate"]]
+    names = {line["id"]: line["full_name"] for line in lines}
+    tie_groups = [
+        {"votes": group["votes"], "names": [names.get(i, str(i)) for i in group["order"]]}
+        for group in (data.get("tie_decision") or {}).get("groups", [])
+    ]
+    return PublicCityResult(season=season, city=city, data=data, laureates=laureates, ranked=ranked,
+                            without_votes=without_votes, disqualified=disqualified, tie_groups=tie_groups)

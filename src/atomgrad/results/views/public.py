@@ -17,8 +17,8 @@ from atomgrad.award.models import Season
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.results.selectors import (
+    public_city_result,
     publication_get,
-    published_city_data,
     published_season_data,
     season_city_statuses,
     season_fully_published,
@@ -78,18 +78,13 @@ def season_summary(request: HttpRequest, year: int) -> HttpResponse:
 def city_result(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     season = _season_or_404(year)
     city = _city_or_404(slug)
-    data = published_city_data(season=season, city=city)
-    context = {"season": season, "city": city, "data": data, "ledger_public": season_fully_published(season=season)}
-    if data is not None:
-        context["has_decisions"] = data["void"] or bool(data.get("tie_decision")) or any(
-            line["disqualified"] for line in data["candidates"])
-        context["reasons"] = [(reason_label(code), count) for code, count in data["annulled_by_reason"].items()]
-        names = {line["id"]: line["full_name"] for line in data["candidates"]}
-        if data.get("tie_decision"):
-            context["tie_groups"] = [
-                {"votes": group["votes"], "names": [names.get(i, str(i)) for i in group["order"]]}
-                for group in data["tie_decision"]["groups"]
-            ]
+    result = public_city_result(season=season, city=city)
+    context = {"season": season, "city": city, "result": result, "data": result.data if result else None,
+               "ledger_public": season_fully_published(season=season)}
+    if result is not None:
+        context["has_decisions"] = result.has_decisions
+        context["reasons"] = [(reason_label(code), count) for code, count in result.data["annulled_by_reason"].items()]
+        context["tie_groups"] = result.tie_groups
     return render(request, "results/public/city.html", context)
 
 
