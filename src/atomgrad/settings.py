@@ -198,6 +198,8 @@ OTP_ALLOWED_REGIONS = env_list("OTP_ALLOWED_REGIONS", "RU")
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")
 TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
+# Interactive replies answered 429 are sent again after Telegram's retry_after, within this many seconds in all.
+TELEGRAM_RETRY_MAX_WAIT = float(os.environ.get("TELEGRAM_RETRY_MAX_WAIT", "20"))
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
