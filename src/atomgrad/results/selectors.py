@@ -286,3 +286,40 @@ def public_city_result(*, season: Season, city: City) -> PublicCityResult | None
     ]
     return PublicCityResult(season=season, city=city, data=data, laureates=laureates, ranked=ranked,
                             without_votes=without_votes, disqualified=disqualified, tie_groups=tie_groups)
+
+
+# --- every season, for ever: the archive ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveSeason:
+    season: Season
+    phase_title: str
+    city_count: int
+    published_count: int
+    laureate_count: int
+
+
+def season_archive() -> list[ArchiveSeason]:
+    """Every season, newest first, with how far its results are published and how many laureates it named
+    (earlier seasons' laureates are recorded even where their protocols predate this platform)."""
+    from django.db.models import Count
+
+    from atomgrad.award.models import Laureate
+
+    seasons = list(Season.objects.annotate(city_count=Count("cities", distinct=True)).order_by("-year"))
+    published: dict[int, int] = {}
+    for season_id in Publication.objects.values_list("season_id", flat=True):
+        published[season_id] = published.get(season_id, 0) + 1
+    laureates = dict(Laureate.objects.values_list("season_id").annotate(n=Count("id")))
+    return [
+        ArchiveSeason(season=season, phase_title=str(season.phase_rules.title),
+                      city_count=season.city_count,  # type: ignore[attr-defined]
+                      published_count=published.get(season.pk, 0), laureate_count=laureates.get(season.pk, 0))
+        for season in seasons
+    ]
+
+
+def city_published_years(*, city: City) -> set[int]:
+    """The years whose result of the city is published (their pages have counts)."""
+    return set(Publication.objects.filter(city=city).values_list("season__year", flat=True))
