@@ -71,6 +71,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
 
 def _register_routers() -> None:
     from atomgrad.award.api import router as award_router
+    from atomgrad.citystats.api import router as citystats_router
     from atomgrad.results.api import router as results_router
     from atomgrad.voting.api import router as voting_router
     from atomgrad.voting.api_auth import router as auth_router
@@ -79,6 +80,7 @@ def _register_routers() -> None:
     api.add_router("", voting_router)
     api.add_router("", auth_router)
     api.add_router("", results_router)
+    api.add_router("", citystats_router)
 
 
 _register_routers()

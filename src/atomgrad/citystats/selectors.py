@@ -183,3 +183,45 @@ def qol_cities_ranked(*, year: int) -> int:
 def latest_year(*, kind: str = IndexKind.URBAN) -> int | None:
     years = years_loaded(kind=kind)
     return years[-1] if years else None
+
+
+@dataclass
+class ComparisonRow:
+    urban: UrbanRow
+    qol: QolRow | None
+
+
+# ?sort= keys of the comparison table: key → (function of a row, whether the largest comes first)
+SORT_KEYS = ("rank", "name", "group", "change_base", "change_previous", "qol")
+
+
+def comparison_rows(*, year: int, group: int | None = None, sort: str = "rank") -> list[ComparisonRow]:
+    """All cities with an urban index in `year` (only `group`'s when given), with their quality-of-life row of
+    the same year, sorted by `sort` (one of SORT_KEYS; a leading '-' reverses it). Missing values sort last."""
+    qol = {row.city.pk: row for row in qol_year_rows(year=year)}
+    rows = [ComparisonRow(urban=row, qol=qol.get(row.city.pk)) for row in urban_year_rows(year=year)
+            if group is None or row.group == group]
+    reverse = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        key, reverse = "rank", False
+    missing = float("inf")
+
+    def value(row: ComparisonRow) -> tuple[Any, ...]:
+        urban = row.urban
+        if key == "name":
+            return (urban.city.name_ru,)
+        if key == "group":
+            return (urban.group if urban.group is not None else missing, urban.group_rank or missing)
+        if key == "change_base":
+            return (-urban.change_base if urban.change_base is not None else missing,)
+        if key == "change_previous":
+            return (-urban.change_previous if urban.change_previous is not None else missing,)
+        if key == "qol":
+            return (row.qol.rank if row.qol else missing,)
+        return (urban.rank,)
+
+    present = [row for row in rows if value(row)[0] != missing]
+    absent = [row for row in rows if value(row)[0] == missing]
+    present.sort(key=lambda row: (value(row), row.urban.city.name_ru), reverse=reverse)
+    return present + sorted(absent, key=lambda row: row.urban.city.name_ru)

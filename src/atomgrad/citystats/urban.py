@@ -50,3 +50,7 @@ def indicator_label(number: int) -> str:
 def indicator_label_en(number: int) -> str:
     space, criterion = indicator_position(number)
     return f"{SPACES[space][2]} — {CRITERIA[criterion][2]}"
+
+# Short labels for the heatmap's axes (the data table under it gives the full names).
+SPACES_SHORT = (_("Жильё"), _("Деловая"), _("Досуг"), _("Зелень"), _("Улицы"), _("Город"))
+CRITERIA_SHORT = (_("Безоп."), _("Комф."), _("Экол."), _("Идент."), _("Совр."), _("Упр."))

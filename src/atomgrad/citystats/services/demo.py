@@ -42,9 +42,12 @@ class DemoStats:
 
 
 def citystats_demo_load(*, seed: int = DEMO_SEED, if_empty: bool = False) -> DemoStats:
-    """Load (or reload) the demo indices. With `if_empty`, do nothing when any year is loaded."""
+    """Load (or reload) the demo indices. With `if_empty`, do nothing when any year is loaded; never when a
+    year holds real (imported, not demo) data."""
     if if_empty and IndexYear.objects.exists():
         return DemoStats(loaded=False)
+    if IndexYear.objects.filter(is_demo=False).exists():
+        return DemoStats(loaded=False)  # real imported data is never overwritten by the demo
     cities_load_from_file()
     urban_groups_load()
     cities = list(City.objects.order_by("name_ru"))
