@@ -105,9 +105,9 @@ def header_check(header: list[str], expected: list[str]) -> tuple[dict[int, str]
         else:
             seen.add(code)
             columns[index] = code
-    for code in expected:
-        if code not in seen:
-            errors.append(_error(1, len(header), code, "indicator_missing", f"нет столбца показателя «{code}»",
+    for position, code in enumerate(expected, start=1):
+        if code not in seen:  # reported where the layout expects it
+            errors.append(_error(1, position, code, "indicator_missing", f"нет столбца показателя «{code}»",
                                  f"the column of indicator “{code}” is missing"))
     return columns, errors
 
