@@ -101,3 +101,12 @@ def test_open_data_in_three_formats_with_formula_cells_neutralised(client, stats
     assert document["format"] == "atomgrad-citystats/1" and document["urban_index"]["national_average"] == 175.5
     assert client.get("/stats/data/2031/urban-index.csv").status_code == 404
     assert client.get("/stats/data/2020/secrets.csv").status_code == 404
+
+
+@pytest.mark.django_db
+def test_summary_tag_for_other_apps_pages(stats):
+    from django.template import Context, Template
+
+    alpha, _ = stats
+    html = Template("{% load citystats %}{% citystats_summary city %}").render(Context({"city": alpha}))
+    assert "246,5 из 360 (2020), 1-е место из 2 атомградов" in html and "/stats/alpha/" in html
