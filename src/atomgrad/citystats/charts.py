@@ -186,8 +186,21 @@ def _heat_colour(value: float, high: float) -> tuple[str, str]:
     else:
         start, end, t = mid_rgb, high_rgb, (share - 0.5) / 0.5
     rgb = tuple(round(a + (b - a) * t) for a, b in zip(start, end, strict=True))
-    text = "#ffffff" if share < 0.2 or share > 0.78 else INK
-    return "#{:02x}{:02x}{:02x}".format(*rgb), text
+    return "#{:02x}{:02x}{:02x}".format(*rgb), text_colour_on(rgb)
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    channels = [value / 255 for value in rgb]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_colour_on(rgb: tuple[int, ...]) -> str:
+    """Black or white, whichever contrasts more with the fill: one of them always reaches 4.5:1 (WCAG AA)."""
+    luminance = _luminance(rgb)
+    on_white = 1.05 / (luminance + 0.05)
+    on_black = (luminance + 0.05) / 0.05
+    return "#ffffff" if on_white >= on_black else "#000000"
 
 
 def heatmap(

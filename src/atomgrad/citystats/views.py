@@ -83,8 +83,8 @@ def comparison(request: HttpRequest) -> HttpResponse:
             summary=_("%(favourable)s из %(total)s городов выше нормы 180 баллов; в среднем %(average)s, "
                       "выше всех — %(top)s (%(top_total)s).") % {
                 "favourable": favourable, "total": len(rows), "average": charts.number_text(average),
-                "top": ordered[0].urban.city.name_ru, "top_total": charts.number_text(ordered[0].urban.total)},
-            bars=[(row.urban.city.name_ru, row.urban.total, not row.urban.favourable) for row in ordered],
+                "top": ordered[0].urban.city.name, "top_total": charts.number_text(ordered[0].urban.total)},
+            bars=[(row.urban.city.name, row.urban.total, not row.urban.favourable) for row in ordered],
             x_max=360, reference=(float(FAVOURABLE_ABOVE), _("норма 180")),
             headers=(_("Город"), _("Индекс, баллов")),
         )
@@ -129,7 +129,7 @@ def city_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         marked = {indicator_position(cell["number"]) for cell in weakest}
         context["heatmap"] = charts.heatmap(
             chart_id="matrix",
-            title=_("%(city)s, %(year)s: 36 показателей индекса (0–10)") % {"city": city.name_ru, "year": shown.year},
+            title=_("%(city)s, %(year)s: 36 показателей индекса (0–10)") % {"city": city.name, "year": shown.year},
             summary=_("Слабее всего: %(cells)s.") % {"cells": "; ".join(
                 f"{cell['space']} — {cell['criterion']} ({charts.number_text(cell['value'])})" for cell in weakest)},
             row_labels=[str(label) for label in SPACES_SHORT], column_labels=[str(label) for label in CRITERIA_SHORT],
@@ -142,14 +142,14 @@ def city_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         low = max(0, int(min(values) // 20 * 20) - 20)
         context["trend"] = charts.line_chart(
             chart_id="trend",
-            title=_("%(city)s: индекс качества городской среды по годам") % {"city": city.name_ru},
+            title=_("%(city)s: индекс качества городской среды по годам") % {"city": city.name},
             summary=_("В %(year)s году — %(total)s баллов: %(versus_national)s среднего по России и "
                       "%(versus_atomic)s среднего по атомградам.") % {
                 "year": latest.year, "total": charts.number_text(latest.total),
                 "versus_national": _comparison_words(latest.total, national.get(latest.year)),
                 "versus_atomic": _comparison_words(latest.total, atomic.get(latest.year))},
             years=years,
-            series=[charts.Series(city.name_ru, dict(own)),
+            series=[charts.Series(city.name, dict(own)),
                     charts.Series(_("Среднее по России"), {year: national.get(year) for year in years}),
                     charts.Series(_("Среднее по атомградам"), {year: atomic.get(year) for year in years})],
             y_min=low, y_max=360 if max(values) > 300 else 300, reference=(float(FAVOURABLE_ABOVE), _("норма 180")),
@@ -160,18 +160,20 @@ def city_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         context["qol_latest"] = qol_history[-1]
         context["qol_chart"] = charts.line_chart(
             chart_id="qol-trend",
-            title=_("%(city)s: индекс качества жизни по годам (0–100)") % {"city": city.name_ru},
+            title=_("%(city)s: индекс качества жизни по годам (0–100)") % {"city": city.name},
             summary=_("В %(year)s году — %(score)s из 100, место %(rank)s (при других весах и способах расчёта "
                       "— от %(low)s до %(high)s).") % {
                 "year": qol_history[-1].year, "score": charts.number_text(qol_history[-1].score),
                 "rank": qol_history[-1].rank, "low": qol_history[-1].rank_low, "high": qol_history[-1].rank_high},
             years=[row.year for row in qol_history],
-            series=[charts.Series(city.name_ru, {row.year: row.score for row in qol_history})],
+            series=[charts.Series(city.name, {row.year: row.score for row in qol_history})],
             y_min=0, y_max=100, year_header=_("Год"),
         )
         method = _method_for_year(qol_history[-1].year)
         if method is not None:
-            context["qol_domains"] = [(domain.name_ru, qol_history[-1].domains.get(domain.code))
+            english = request.LANGUAGE_CODE.startswith("en")
+            context["qol_domains"] = [(domain.name_en if english else domain.name_ru,
+                                       qol_history[-1].domains.get(domain.code))
                                       for domain in method.domains]
     return render(request, "citystats/city.html", context)
 

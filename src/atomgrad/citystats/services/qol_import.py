@@ -27,6 +27,7 @@ from atomgrad.citystats.services.urban_import import (
     city_check,
     extra_cells_check,
     header_check,
+    index_year_lock,
     value_check,
     year_check,
 )
@@ -103,7 +104,7 @@ def qol_import(
 def _qol_replace(*, values: dict[City, dict[str, float]], year: int,
                  actor: AbstractBaseUser | AnonymousUser | None, file_name: str, file_sha256: str, method: Method,
                  is_demo: bool) -> ImportResult:
-    index_year, created = IndexYear.objects.select_for_update().get_or_create(kind=IndexKind.QOL, year=year)
+    index_year, created = index_year_lock(kind=IndexKind.QOL, year=year)
     old: dict[str, dict[str, float]] = {}
     for row in QolValue.objects.filter(year=year).select_related("city"):
         old.setdefault(row.city.slug, {})[row.indicator] = row.value

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from atomgrad.cities.models import City
 from atomgrad.citystats.models import YEAR_MAX, YEAR_MIN, IndexKind, IndexYear, UrbanScore
@@ -200,7 +200,7 @@ def urban_import(
 def _urban_replace(*, values: dict[City, list[Decimal]], year: int,
                    actor: AbstractBaseUser | AnonymousUser | None, file_name: str, file_sha256: str,
                    is_demo: bool) -> ImportResult:
-    index_year, created = IndexYear.objects.select_for_update().get_or_create(kind=IndexKind.URBAN, year=year)
+    index_year, created = index_year_lock(kind=IndexKind.URBAN, year=year)
     old = {score.city.slug: score for score in UrbanScore.objects.filter(year=year).select_related("city")}
     new = {city.slug: [_value_text(value) for value in row] for city, row in values.items()}
     result = ImportResult(year=year, cities=len(new), replaced=not created or bool(old))
@@ -231,6 +231,22 @@ def _urban_replace(*, values: dict[City, list[Decimal]], year: int,
                  "changed": result.changed, "demo": is_demo},
     )
     return result
+
+
+def index_year_lock(*, kind: str, year: int) -> tuple[IndexYear, bool]:
+    """The year's row, created if absent, locked (SELECT … FOR UPDATE) until the caller's transaction ends, so
+    two imports of one year run one after the other. Call inside a transaction. Two first imports racing to
+    create the row: the loser's insert fails on the unique constraint (inside a savepoint) and it then waits for
+    the winner's lock."""
+    created = False
+    if not IndexYear.objects.filter(kind=kind, year=year).exists():
+        try:
+            with transaction.atomic():
+                IndexYear.objects.create(kind=kind, year=year)
+                created = True
+        except IntegrityError:
+            pass
+    return IndexYear.objects.select_for_update().get(kind=kind, year=year), created
 
 
 def values_of(texts: list[str]) -> list[Decimal]:
