@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "atomgrad.core",
     "atomgrad.cities",
+    "atomgrad.citystats",
     "atomgrad.award",
     "atomgrad.voting",
     "atomgrad.results",
