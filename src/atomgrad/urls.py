@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("atomgrad.voting.urls")),
     path("", include("atomgrad.integrity.urls")),
     path("", include("atomgrad.results.urls")),
+    path("", include("atomgrad.citystats.urls")),
 ]
 
 if settings.DEBUG:

@@ -61,6 +61,7 @@ ATTACKED_THIS_SEASON = "seversk"  # a SIM farm, found while the vote runs
 ORGANISER_USERNAME = "organiser"  # award.services.demo.DEMO_ORGANISER_USERNAME
 ANNUL_SCORE_MIN = 0.5  # the committee annuls the findings it confirmed; weaker ones it judged organic
 MIN_VOTERS_PER_CITY = 25
+ATTACK_MIN_CANDIDATES = 3
 
 Say = Callable[[str], None]
 
@@ -90,19 +91,23 @@ def _shapes(season: Season, voters: int, scale: float) -> list[CityShape]:
 
 
 def _plan(season: Season, *, voters: int, seed: int, attack: str, target: str, start: dt.datetime,
-          end: dt.datetime, scale: float = DEMO_SCALE) -> list[PlannedVote]:
-    """Organic voting in every city but `target`, and the scenario `attack` (its own organic voting too) in
-    `target`. The two plans' phone numbers are drawn apart; a number both drew keeps only its first plan."""
+          end: dt.datetime, scale: float = DEMO_SCALE) -> tuple[list[PlannedVote], str | None]:
+    """Organic voting in every city but the attacked one, and the scenario `attack` (its own organic voting
+    too) there: `target`, or in a tiny demo where it has too few candidates for an attack on two of them, the
+    city with the most. Returns the plan and the attacked city's slug (None: no city could be attacked). The
+    two plans' phone numbers are drawn apart; a number both drew keeps only its first plan."""
     shapes = _shapes(season, voters, scale)
-    others = [shape for shape in shapes if shape.slug != target]
-    attacked = [shape for shape in shapes if shape.slug == target]
+    able = [shape for shape in shapes if shape.candidates >= ATTACK_MIN_CANDIDATES]
+    attacked = next((shape for shape in able if shape.slug == target), None) or \
+        max(able, key=lambda shape: shape.candidates, default=None)
+    others = [shape for shape in shapes if shape is not attacked]
     plan = to_planned(scenario_columns("organic", others, seed=seed, start=start, end=end, scale=scale)) \
         if others else []
-    if attacked:
+    if attacked is not None:
         taken = {vote.phone for vote in plan}
-        attack_plan = scenario_columns(attack, attacked, seed=seed, start=start, end=end, scale=scale)
+        attack_plan = scenario_columns(attack, [attacked], seed=seed, start=start, end=end, scale=scale)
         plan += [vote for vote in to_planned(attack_plan) if vote.phone not in taken]
-    return plan
+    return plan, attacked.slug if attacked is not None else None
 
 
 # --- the last season ---------------------------------------------------------------------------------------
@@ -115,8 +120,8 @@ def _chair(city: City):  # type: ignore[no-untyped-def]
 
 def _complete_season(season: Season, *, voters: int, seed: int, say: Say) -> list[str]:
     organiser = get_user_model().objects.get(username=ORGANISER_USERNAME)
-    plan = _plan(season, voters=voters, seed=seed, attack="novouralsk", target=ATTACKED_LAST_SEASON,
-                 start=season.voting_open_at, end=season.voting_close_at - dt.timedelta(minutes=1))
+    plan, attacked = _plan(season, voters=voters, seed=seed, attack="novouralsk", target=ATTACKED_LAST_SEASON,
+                           start=season.voting_open_at, end=season.voting_close_at - dt.timedelta(minutes=1))
     say(f"  {season.year}: casting {len(plan)} planned votes through the vote path…")
     run = run_plan(season=season, plan=plan)
     scan = integrity_scan(season=season)
@@ -124,8 +129,8 @@ def _complete_season(season: Season, *, voters: int, seed: int, say: Say) -> lis
         f"{scan.findings} findings; review, protocols, publication…")
     started = time.monotonic()
 
-    city = City.objects.get(slug=ATTACKED_LAST_SEASON)
-    annulled = _review_attacked_city(season, city)
+    city = City.objects.get(slug=attacked or ATTACKED_LAST_SEASON)
+    annulled = _review_attacked_city(season, city) if attacked else 0
     for each in season_cities(season=season):
         chair = _chair(each)
         tally = city_tally(season=season, city=each)
@@ -192,9 +197,9 @@ def _current_season(season: Season, *, voters: int, seed: int, say: Say) -> list
     if end <= season.voting_open_at:
         return []
     share = (end - season.voting_open_at) / (season.voting_close_at - season.voting_open_at)
-    plan = _plan(season, voters=max(MIN_VOTERS_PER_CITY, round(voters * share)), seed=seed + 1,
-                 attack="sim_farm", target=ATTACKED_THIS_SEASON, start=season.voting_open_at, end=end,
-                 scale=CURRENT_SCALE)
+    plan, _ = _plan(season, voters=max(MIN_VOTERS_PER_CITY, round(voters * share)), seed=seed + 1,
+                    attack="sim_farm", target=ATTACKED_THIS_SEASON, start=season.voting_open_at, end=end,
+                    scale=CURRENT_SCALE)
     say(f"  {season.year}: casting {len(plan)} planned votes of the days since the vote opened…")
     run = run_plan(season=season, plan=plan)
     scan = integrity_scan(season=season)

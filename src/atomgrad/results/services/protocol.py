@@ -60,8 +60,8 @@ def protocol_context(*, data: dict[str, Any], number: int, generated_at: dt.date
         }
     warning = ""
     if data.get("tie_unresolved"):
-        warning = ("ПРОЕКТ. Протокол не может быть подписан: равенство голосов среди первых трёх мест не "
-                   "разрешено решением оргкомитета.")
+        warning = ("ПРОЕКТ. Протокол не может быть подписан: равенство голосов, от которого зависит состав "
+                   "призёров, не разрешено решением оргкомитета.")
     return {
         "data": data,
         "number": number,
@@ -72,6 +72,7 @@ def protocol_context(*, data: dict[str, Any], number: int, generated_at: dt.date
         "signal_reasons": signal_counts(data["annulled_by_reason"]),
         "signal_total": sum(count for _, count in signal_counts(data["annulled_by_reason"])),
         "disqualified": [line for line in data["candidates"] if line["disqualified"]],
+        "without_votes": [line for line in data["candidates"] if not line["disqualified"] and not line["valid"]],
         "laureates": sorted((line for line in data["candidates"] if line["laureate"]), key=lambda line: line["place"]),
         "tie": tie,
         "warning": warning,
