@@ -32,10 +32,10 @@ def test_organisers_see_findings_per_city_and_kind_while_the_vote_runs(client, s
     assert response.status_code == 200
     html = response.content.decode()
     assert "Голосование идёт" in html
-    # the attacked city first (top score 95), with its two kinds and the 18 votes they cover
+    # the attacked city first (top score 95), with its two kinds and the 10 distinct votes they cover
     assert html.index(attacked.city.name_ru) < html.index(calm.city.name_ru)
     row = html[html.index(attacked.city.name_ru):html.index(calm.city.name_ru)]
-    assert '<td class="num">95</td>' in row and '<td class="num">2</td>' in row and '<td class="num">18</td>' in row
+    assert '<td class="num">95</td>' in row and '<td class="num">2</td>' in row and '<td class="num">10</td>' in row
     assert f"/committee/results/{attacked.season.year}/{attacked.city.slug}/#signals" in html
     # the attack, not the ranking: no candidate's name, no count per candidate
     for candidate in attacked.candidates + calm.candidates:

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from atomgrad.cities.models import City
 from atomgrad.core import timefmt
 from atomgrad.core.charts import ChartSeries, OverlayBarChart
 from atomgrad.integrity.models import Finding, FindingKind, FindingVote
+from atomgrad.integrity.selectors import finding_list
 from atomgrad.voting.models import Vote, VoteAnnulment
 
 HOUR = dt.timedelta(hours=1)
@@ -235,12 +236,6 @@ def finding_view(finding: Finding) -> FindingView:
     return view
 
 
-def finding_list(*, season: Season, city: City) -> list[Finding]:
-    """The city's findings of the season, highest score first."""
-    return list(Finding.objects.filter(season=season, city=city).prefetch_related("candidates")
-                .order_by("-score", "id"))
-
-
 def finding_views(*, season: Season, city: City, limit: int = FINDINGS_ON_PAGE) -> list[FindingView]:
     return [finding_view(finding) for finding in finding_list(season=season, city=city)[:limit]]
 
@@ -255,29 +250,3 @@ def finding_choices(*, season: Season, city: City) -> list[tuple[int, str]]:
         (finding.pk, f"№ {finding.pk} · {FindingKind(finding.kind).label} · {finding.score:.2f}")
         for finding in Finding.objects.filter(season=season, city=city).order_by("-score", "id")
     ]
-
-
-@dataclass
-class CityFindings:
-    city: City
-    by_kind: dict[str, int]  # kind → number of findings
-    findings: int
-    votes: int  # votes the findings cover (a vote in two findings counts twice)
-    top_score: float
-
-
-def findings_overview(*, season: Season) -> list[CityFindings]:
-    """Per city of the season with findings: how many of each kind, the votes they cover and the top score,
-    most suspicious city first. Nothing per candidate: organisers see the attack, not the ranking."""
-    rows = (Finding.objects.filter(season=season).values("city_id", "kind")
-            .annotate(n=Count("id"), top=Max("score"), votes=Sum("vote_count")))
-    cities: dict[int, CityFindings] = {}
-    city_objects = City.objects.in_bulk({row["city_id"] for row in rows})
-    for row in rows:
-        entry = cities.setdefault(row["city_id"], CityFindings(city=city_objects[row["city_id"]], by_kind={},
-                                                               findings=0, votes=0, top_score=0.0))
-        entry.by_kind[row["kind"]] = row["n"]
-        entry.findings += row["n"]
-        entry.votes += row["votes"]
-        entry.top_score = max(entry.top_score, float(row["top"]))
-    return sorted(cities.values(), key=lambda entry: (-entry.top_score, entry.city.name_ru))

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from atomgrad.award.models import Season
 from atomgrad.integrity.models import FindingKind
 from atomgrad.integrity.permissions import findings_overview_visible
-from atomgrad.integrity.selectors_review import findings_overview
+from atomgrad.integrity.selectors import season_overview
 
 
 @require_GET
@@ -26,7 +26,7 @@ def overview(request: HttpRequest, year: int) -> HttpResponse:
     season = Season.objects.filter(year=year).first()
     if season is None:
         raise Http404
-    cities = findings_overview(season=season)
+    cities = season_overview(season=season)
     kinds = [(kind.value, kind.label) for kind in FindingKind]
     rows = [(entry, [entry.by_kind.get(value, 0) for value, _ in kinds]) for entry in cities]
     return render(request, "integrity/overview.html", {
