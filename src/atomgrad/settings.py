@@ -46,7 +46,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret("SECRET_KEY")
 PHONE_HASH_KEY = os.environ.get("PHONE_HASH_KEY") or _local_secret("PHONE_HASH_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The absolute address in e-mails and bot messages; unset, it follows PORT (what `make run` serves on), so an
+# applicant's link points at the server that sent it.
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -167,6 +169,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded public media (candidates' photos) served by Django itself: on for `make run` (one command, no proxy);
+# in production the proxy serves MEDIA_ROOT (docs/deployment.md) and this stays off.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
