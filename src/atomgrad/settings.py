@@ -175,6 +175,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # in production the proxy serves MEDIA_ROOT (docs/deployment.md) and this stays off.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+# POSTs of the application form (new and corrected) per client address per hour (IPv6 by its /64), counted
+# in the database so that every worker shares the budget (award/views/apply.py, core/ratelimit.py).
+APPLY_POSTS_PER_ADDRESS_PER_HOUR = int(os.environ.get("APPLY_POSTS_PER_ADDRESS_PER_HOUR", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 

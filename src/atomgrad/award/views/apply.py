@@ -6,8 +6,10 @@ stores; a refusal from the service is shown on the field it concerns.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,8 +30,10 @@ from atomgrad.award.services.applications import (
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.http import client_ip
+from atomgrad.core.ratelimit import address_key, rate_limit_hit
 
 DONE_SESSION_KEY = "atomgrad_application_submitted_id"
+APPLY_WINDOW = dt.timedelta(hours=1)
 
 
 def consent_ip(request: HttpRequest) -> str:
@@ -65,6 +69,23 @@ def _show_refusal(form: ApplicationForm, error: ApplicationError) -> None:
     form.add_error(field if field in form.fields else None, message)
 
 
+def _throttled(request: HttpRequest) -> ApplicationError | None:
+    """Count this POST against its address's hourly budget (held in the database, so it holds across gunicorn
+    workers); the refusal when the budget is used up. Checked before the form reads any file."""
+    try:
+        rate_limit_hit(scope="apply", key=address_key(client_ip(request)),
+                       limit=settings.APPLY_POSTS_PER_ADDRESS_PER_HOUR, window=APPLY_WINDOW)
+    except ApplicationError as error:
+        messages.error(request, error.message(get_language()))
+        return error
+    return None
+
+
+def _typed_again(request: HttpRequest) -> dict[str, Any]:
+    """What the person typed, to show again in an unbound form after a refusal that read no field."""
+    return {key: value for key, value in request.POST.items() if key not in {"csrfmiddlewaretoken", "consent"}}
+
+
 def _closed(request: HttpRequest, season: Season | None, *, status: int = 200, notice: str = "") -> HttpResponse:
     return render(request, "award/apply/closed.html", {"season": season, "notice": notice}, status=status)
 
@@ -79,7 +100,12 @@ def apply(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         return _closed(request, season, status=error.status, notice=error.message(get_language()))
 
-    if request.method == "POST":
+    status = 200
+    throttled = _throttled(request) if request.method == "POST" else None
+    if throttled is not None:
+        form = ApplicationForm(season=season, consent_document=consent_document, initial=_typed_again(request))
+        status = throttled.status
+    elif request.method == "POST":
         form = ApplicationForm(request.POST, request.FILES, season=season, consent_document=consent_document)
         if form.is_valid():
             try:
@@ -99,7 +125,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         "form": form,
         "consent_document": consent_document,
         "close_day": applications_close_day(season),
-    })
+    }, status=status)
 
 
 @require_http_methods(["GET"])
@@ -155,7 +181,11 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
             consent_document = consent_current(kind=ConsentKind.APPLICATION)
         except ApplicationError as error:
             return _closed(request, season, status=error.status, notice=error.message(get_language()))
-        if request.method == "POST":
+        throttled = _throttled(request) if request.method == "POST" else None
+        if throttled is not None:
+            form = ApplicationForm(season=season, consent_document=consent_document, application=application,
+                                   initial={**_edit_initial(application), **_typed_again(request)})
+        elif request.method == "POST":
             form = ApplicationForm(request.POST, request.FILES, season=season, consent_document=consent_document,
                                    application=application)
             if form.is_valid():
@@ -175,7 +205,7 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
                                    initial=_edit_initial(application))
         context.update({"form": form, "consent_document": consent_document,
                         "close_day": applications_close_day(season)})
-        response = render(request, "award/apply/edit.html", context)
+        response = render(request, "award/apply/edit.html", context, status=throttled.status if throttled else 200)
     # The secret link must not leak to other sites, nor the page be indexed.
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
