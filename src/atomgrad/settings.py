@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "atomgrad.core.middleware.PrivateResponseMiddleware",
 ]
 
 ROOT_URLCONF = "atomgrad.urls"
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "atomgrad.core.context_processors.site",
+                "atomgrad.voting.context_processors.voter",
             ],
         },
     },

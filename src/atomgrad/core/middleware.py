@@ -1,7 +1,12 @@
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+
+from atomgrad.core.http import PRIVATE_ATTRIBUTE
 
 
 class RussianFirstLocaleMiddleware(LocaleMiddleware):
@@ -15,3 +20,17 @@ class RussianFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PrivateResponseMiddleware:
+    """`Cache-Control: private, no-store` (and no-cache, max-age=0) on every response marked with
+    `core.http.mark_private`: the pages and API answers that depend on the voter."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, PRIVATE_ATTRIBUTE, False):
+            add_never_cache_headers(response)
+        return response

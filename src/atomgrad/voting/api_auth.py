@@ -20,9 +20,9 @@ from ninja.security import HttpBearer
 
 from atomgrad.award.schemas import ErrorOut
 from atomgrad.award.selectors import season_current
-from atomgrad.core.http import client_ip
+from atomgrad.core.http import client_ip, mark_private
 from atomgrad.core.timefmt import to_moscow
-from atomgrad.voting.auth import TOKEN_LIFETIME, token_authenticate, token_expiry, token_issue
+from atomgrad.voting.auth import TOKEN_LIFETIME, token_authenticate, token_expiry, token_issue, token_revoke
 from atomgrad.voting.models import Channel, SeasonVoter
 from atomgrad.voting.services.identity import CODE_LIFETIME, otp_limits, otp_request, voter_verify_and_register
 
@@ -36,7 +36,11 @@ class VoterBearer(HttpBearer):
     openapi_description = "Токен жителя из POST /api/v1/auth/verify / The voter's token from POST /api/v1/auth/verify"
 
     def authenticate(self, request: HttpRequest, token: str) -> SeasonVoter | None:
-        return token_authenticate(token)
+        voter = token_authenticate(token)
+        if voter is not None:
+            mark_private(request)  # the answer depends on the voter: Cache-Control: private, no-store
+            request.atomgrad_bearer_token = token  # type: ignore[attr-defined]  # for /auth/logout
+        return voter
 
 
 router = Router(tags=["auth"])
@@ -113,6 +117,7 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
         season=season, phone_raw=payload.phone, code=payload.code, city_slug=payload.city,
         consent=payload.consent, channel=Channel.API, client_ip=client_ip(request),
     )
+    mark_private(request)  # a token is never cached
     token = token_issue(voter=voter)
     return TokenOut(
         token=token,
@@ -122,3 +127,19 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
         votes_cast=voter.votes_cast,
         votes_per_voter=voter.season.votes_per_voter,
     )
+
+
+@router.post(
+    "/auth/logout",
+    auth=VoterBearer(),
+    response={204: None, 401: ErrorOut},
+    summary="Выйти: отозвать токен / Log out: revoke the token",
+    description=(
+        "Отзывает токен из заголовка `Authorization: Bearer`: дальше он отвечает 401. Новый вход "
+        "(`/auth/verify`) тоже отзывает прежние токены того же человека. / Revokes the bearer token sent with "
+        "the request (it answers 401 afterwards); a new log-in also retires the person's earlier tokens."
+    ),
+)
+def auth_logout(request: HttpRequest) -> tuple[int, None]:
+    token_revoke(raw=request.atomgrad_bearer_token)  # type: ignore[attr-defined]
+    return 204, None
