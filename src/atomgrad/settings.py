@@ -205,6 +205,15 @@ OTP_CODES_PER_NUMBER_PER_HOUR = int(os.environ.get("OTP_CODES_PER_NUMBER_PER_HOU
 OTP_CODES_PER_ADDRESS_PER_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_PER_HOUR", "20"))
 OTP_RESEND_INTERVAL_SECONDS = int(os.environ.get("OTP_RESEND_INTERVAL_SECONDS", "60"))
 OTP_ALLOWED_REGIONS = env_list("OTP_ALLOWED_REGIONS", "RU")
+# The address is a soft signal (docs/identity.md): past OTP_CODES_PER_ADDRESS_PER_HOUR a request draws on the budget
+# all such crowded addresses share; the hard ceiling stops one address for good. The range budget counts blocks
+# of 10,000 numbers; the global one caps what an SMS-pumping attack can cost in an hour.
+OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_HARD_PER_HOUR", "1000"))
+OTP_CODES_CROWDED_PER_HOUR = int(os.environ.get("OTP_CODES_CROWDED_PER_HOUR", "2000"))
+OTP_CODES_PER_RANGE_PER_HOUR = int(os.environ.get("OTP_CODES_PER_RANGE_PER_HOUR", "50"))
+OTP_CODES_GLOBAL_PER_HOUR = int(os.environ.get("OTP_CODES_GLOBAL_PER_HOUR", "10000"))
+# Ranges billed as international or premium-rate (Abkhazia's +7 940…): data, kept up to date without code.
+OTP_BLOCKED_RANGES_FILE = Path(os.environ.get("OTP_BLOCKED_RANGES_FILE", REPO_DIR / "data" / "sms_blocked_ranges.json"))
 
 # --- Telegram -------------------------------------------------------------------------------------------
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")

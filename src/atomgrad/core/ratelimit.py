@@ -43,19 +43,28 @@ def _window_start(now: dt.datetime, window: dt.timedelta) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
 
 
+def rate_limit_take(*, scope: str, key: str, limit: int, window: dt.timedelta) -> int | None:
+    """Take one unit of `key`'s budget in `scope` for the current window: None when taken, else the seconds until
+    the next window. Inside a caller's transaction the unit is given back if that transaction rolls back (and
+    the counter row stays locked until it ends, which serialises the callers of one key)."""
+    now = timezone.now()
+    start = _window_start(now, window)
+    with transaction.atomic():
+        counter, _created = RateLimitCounter.objects.get_or_create(scope=scope, key=key, window_start=start)
+        counted = RateLimitCounter.objects.filter(pk=counter.pk, hits__lt=limit).update(hits=F("hits") + 1)
+    if counted:
+        return None
+    return max(1, math.ceil((start + window - now).total_seconds()))
+
+
 def rate_limit_hit(*, scope: str, key: str | None, limit: int, window: dt.timedelta) -> None:
     """Count one request of `key` in `scope`; raise 429 `too_many_requests` once `limit` is used up.
 
     An unknown key (no client address) is not limited here: other limits (per number, global) cover it."""
     if key is None or limit <= 0:
         return
-    now = timezone.now()
-    start = _window_start(now, window)
-    with transaction.atomic():
-        counter, _created = RateLimitCounter.objects.get_or_create(scope=scope, key=key, window_start=start)
-        counted = RateLimitCounter.objects.filter(pk=counter.pk, hits__lt=limit).update(hits=F("hits") + 1)
-    if not counted:
-        wait = max(1, math.ceil((start + window - now).total_seconds()))
+    wait = rate_limit_take(scope=scope, key=key, limit=limit, window=window)
+    if wait is not None:
         minutes = math.ceil(wait / 60)
         raise ApplicationError(
             "too_many_requests",

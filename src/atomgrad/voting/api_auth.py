@@ -87,8 +87,10 @@ class TokenOut(Schema):
     summary="Отправить код в SMS / Send a one-time code by SMS",
     description=(
         "Шлёт 6-значный код на номер (действует 5 минут). Лимиты: не чаще раза в минуту и не больше 5 кодов в час "
-        "на номер, 20 кодов в час с одного адреса (`too_many_codes`, 429). / Sends a 6-digit code valid for 5 "
-        "minutes; limited per number and per client address (`too_many_codes`, 429)."
+        "на номер; общие бюджеты на блок из 10 000 номеров, на «людные» адреса и на всю платформу "
+        "(`too_many_codes`, 429, `details.reason`). Номера диапазонов, тарифицируемых как международные "
+        "(+7 940 …), отклоняются (`invalid_phone`). / Sends a 6-digit code valid for 5 minutes; limited per "
+        "number, per block of numbers, for crowded addresses and globally (`too_many_codes`, 429)."
     ),
 )
 def auth_code(request: HttpRequest, payload: CodeIn) -> tuple[int, CodeSentOut]:
