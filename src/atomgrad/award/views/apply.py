@@ -7,6 +7,7 @@ stores; a refusal from the service is shown on the field it concerns.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from atomgrad.award.forms import ApplicationForm
 from atomgrad.award.models import Application, ApplicationStatus, ConsentKind, Season
@@ -27,9 +28,10 @@ from atomgrad.award.services.applications import (
     application_submit,
     applications_close_day,
 )
+from atomgrad.award.services.privacy import application_erase, application_personal_data
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
-from atomgrad.core.http import client_ip
+from atomgrad.core.http import client_ip, mark_private
 from atomgrad.core.ratelimit import address_key, rate_limit_hit
 
 DONE_SESSION_KEY = "atomgrad_application_submitted_id"
@@ -210,3 +212,40 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _by_token_or_404(request: HttpRequest, token: str) -> Application:
+    application = application_get_by_token(token=token)
+    if application is None:
+        raise Http404
+    mark_private(request)
+    return application
+
+
+@require_http_methods(["GET"])
+def apply_data(request: HttpRequest, token: str) -> HttpResponse:
+    """A copy of everything held about the application (152-ФЗ, art. 14), through its secret link."""
+    application = _by_token_or_404(request, token)
+    document = application_personal_data(application=application)
+    response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="application-{application.pk}-data.json"'
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_POST
+def apply_erase(request: HttpRequest, token: str) -> HttpResponse:
+    """Erase the application (or record the request, for a published candidate), through its secret link."""
+    application = _by_token_or_404(request, token)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Отметьте, что понимаете последствия удаления."))
+        return redirect("award:apply_edit", token=token)
+    if application_erase(application=application) == "requested":
+        messages.success(request, _("Запрос на удаление записан. Организаторы ответят на вашу почту в течение "
+                                    "30 дней."))
+        return redirect("award:apply_edit", token=token)
+    request.session.pop(DONE_SESSION_KEY, None)
+    messages.success(request, _("Заявка и все её данные удалены."))
+    return redirect("core:home")
