@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "csp",
     "atomgrad.core",
     "atomgrad.cities",
+    "atomgrad.citystats",
     "atomgrad.award",
     "atomgrad.voting",
     "atomgrad.results",
@@ -69,7 +70,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "atomgrad.core.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "atomgrad.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "atomgrad.core.middleware.RussianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -214,11 +217,16 @@ OTP_CODES_PER_RANGE_PER_HOUR = int(os.environ.get("OTP_CODES_PER_RANGE_PER_HOUR"
 OTP_CODES_GLOBAL_PER_HOUR = int(os.environ.get("OTP_CODES_GLOBAL_PER_HOUR", "10000"))
 # Ranges billed as international or premium-rate (Abkhazia's +7 940…): data, kept up to date without code.
 OTP_BLOCKED_RANGES_FILE = Path(os.environ.get("OTP_BLOCKED_RANGES_FILE", REPO_DIR / "data" / "sms_blocked_ranges.json"))
+# Days after a season's publication that the votes' detection signals and findings are kept
+# (`manage.py integrity_purge`, docs/integrity.md).
+INTEGRITY_SIGNALS_RETENTION_DAYS = int(os.environ.get("INTEGRITY_SIGNALS_RETENTION_DAYS", "90"))
 
 # --- Telegram -------------------------------------------------------------------------------------------
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")
 TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
+# Interactive replies answered 429 are sent again after Telegram's retry_after, within this many seconds in all.
+TELEGRAM_RETRY_MAX_WAIT = float(os.environ.get("TELEGRAM_RETRY_MAX_WAIT", "20"))
 
 # --- Security -------------------------------------------------------------------------------------------
 # A site whose SITE_URL is https is production: secure cookies, HTTPS only (a redirect, and HSTS for a year,

@@ -14,35 +14,42 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from atomgrad.core.errors import ApplicationError
-from atomgrad.voting.auth import session_logout, session_voter
+from atomgrad.voting.auth import session_identity_id, session_logout
+from atomgrad.voting.models import VoterIdentity
 from atomgrad.voting.services.privacy import voter_erase, voter_personal_data
 from atomgrad.voting.views import _login_redirect
 
 
+def _identity(request: HttpRequest) -> VoterIdentity | None:
+    """The person whose number a one-time code proved in this session (registered in a season or not)."""
+    identity_id = session_identity_id(request)
+    return VoterIdentity.objects.filter(pk=identity_id).first() if identity_id is not None else None
+
+
 @require_http_methods(["GET"])
 def my_data(request: HttpRequest) -> HttpResponse:
-    voter = session_voter(request)
-    if voter is None:
+    identity = _identity(request)
+    if identity is None:
         return _login_redirect(request, reverse("voting:my_data"))
-    document = voter_personal_data(identity=voter.identity)
+    document = voter_personal_data(identity=identity)
     if request.GET.get("format") == "json":
         response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
                                 content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="atomgrad-my-data.json"'
         return response
-    return render(request, "voting/my_data.html", {"data": document, "voter": voter})
+    return render(request, "voting/my_data.html", {"data": document})
 
 
 @require_POST
 def my_data_erase(request: HttpRequest) -> HttpResponse:
-    voter = session_voter(request)
-    if voter is None:
+    identity = _identity(request)
+    if identity is None:
         return _login_redirect(request, reverse("voting:my_data"))
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Отметьте, что понимаете последствия удаления."))
         return redirect("voting:my_data")
     try:
-        voter_erase(identity=voter.identity)
+        voter_erase(identity=identity)
     except ApplicationError as error:
         messages.error(request, error.message(get_language()))
         return redirect("voting:my_data")
