@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('voting', '0004_annulment_reversal'),
+        ('voting', '0005_vote_and_voter_detection_signals'),
     ]
 
     operations = [
