@@ -138,10 +138,14 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
     )
 
 
+class LoggedOutOut(Schema):
+    status: str = Field(description="`logged_out`: токен отозван / the token is revoked")
+
+
 @router.post(
     "/auth/logout",
     auth=VoterBearer(),
-    response={204: None, 401: ErrorOut},
+    response={200: LoggedOutOut, 401: ErrorOut},
     summary="Выйти: отозвать токен / Log out: revoke the token",
     description=(
         "Отзывает токен из заголовка `Authorization: Bearer`: дальше он отвечает 401. Новый вход "
@@ -149,6 +153,6 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
         "the request (it answers 401 afterwards); a new log-in also retires the person's earlier tokens."
     ),
 )
-def auth_logout(request: HttpRequest) -> tuple[int, None]:
+def auth_logout(request: HttpRequest) -> LoggedOutOut:
     token_revoke(raw=request.atomgrad_bearer_token)  # type: ignore[attr-defined]
-    return 204, None
+    return LoggedOutOut(status="logged_out")
