@@ -26,7 +26,9 @@ from atomgrad.voting.models import (
     PhoneLockout,
     SeasonVoter,
     VoterIdentity,
+    VoterSignal,
     VoterToken,
+    VoteSignal,
     VotingExtension,
 )
 from atomgrad.voting.receipts import receipt_display
@@ -60,6 +62,7 @@ def voter_personal_data(*, identity: VoterIdentity) -> dict[str, Any]:
             ],
             "api_tokens": [{"created_at": _when(token.created_at), "expires_at": _when(token.expires_at)}
                            for token in voter.tokens.order_by("created_at")],
+            "detection_signals": _signals(voter),
         })
     codes = OneTimeCode.objects.filter(phone_hash=identity.phone_hash).order_by("created_at")
     return {
@@ -77,6 +80,17 @@ def voter_personal_data(*, identity: VoterIdentity) -> dict[str, Any]:
             for code in codes
         ],
     }
+
+
+def _signals(voter: SeasonVoter) -> dict[str, Any] | None:
+    """What the verification recorded for fraud detection (keyed hashes are shown as held: numbers that say
+    nothing without the server's key)."""
+    signal = VoterSignal.objects.filter(voter=voter).first()
+    if signal is None:
+        return None
+    return {"code_requested_at": _when(signal.code_requested_at), "verified_at": _when(signal.verified_at),
+            "phone_block_hash": signal.phone_block, "telegram_bucket": signal.telegram_bucket,
+            "votes_with_signals": VoteSignal.objects.filter(vote__voter=voter).count()}
 
 
 def _vote_still_open(voter: SeasonVoter, now: dt.datetime) -> dt.datetime | None:
