@@ -102,6 +102,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
         "groups": sorted(groups.items()), "base_year": BASE_YEAR,
         "is_demo": year is not None and year_is_demo(kind=IndexKind.URBAN, year=year),
         "qol_info": qol_year_info(year=year) if year else None,
+        "can_upload": user_is_organiser(request.user),
     })
 
 
