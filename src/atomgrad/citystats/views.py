@@ -2,7 +2,7 @@
 the organisers' upload. Thin: the numbers come from selectors, the charts from `charts.py`.
 
 The award's laureates of a city are not read here (citystats sits below the award): the dashboard links to the
-city's award page (`award:city_detail`, by URL name — no import), where the laureates are shown."""
+city's hall of fame (`results:hall_of_fame`, laureates by year) and its award page, by URL name — no import."""
 
 from __future__ import annotations
 
