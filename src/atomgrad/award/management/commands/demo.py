@@ -6,12 +6,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from atomgrad.award.models import Application, ApplicationStatus
+from atomgrad.award.models import ApplicationStatus
 from atomgrad.award.services.demo import (
     DEMO_APPLICATIONS_DEFAULT,
     DEMO_SEED_DEFAULT,
     DemoResult,
     demo_load,
+    season_is_demo,
 )
 from atomgrad.citystats.services.demo import citystats_demo_load
 from atomgrad.core.errors import ApplicationError
@@ -43,19 +44,13 @@ class Command(BaseCommand):
                                if_empty=options["if_empty"], progress=self._progress)
         except ApplicationError as error:
             raise CommandError(error.message_en) from error
-        if result.loaded or self._demo_database():
-            self._citystats(if_empty=options["if_empty"] or not result.loaded)
+        if result.loaded or season_is_demo(season=result.season):  # never into a database with real seasons
+            self._citystats(if_empty=not result.loaded)
         if not result.loaded:
             self.stdout.write(f"A season is already loaded ({result.season.title}): keeping the data. "
                               f"Run `manage.py demo` without --if-empty to reload the demo.")
             return
         self._report(result)
-
-    @staticmethod
-    def _demo_database() -> bool:
-        """A database the demo loaded earlier (its fictional applications are there): it may lack the indices'
-        demo, which came later; a season made by hand is not touched."""
-        return Application.objects.filter(email__endswith="@example.org").exists()
 
     def _citystats(self, *, if_empty: bool) -> None:
         """The indices' demo (citystats, a lower layer): fictional values for 2019–2025."""
