@@ -51,7 +51,7 @@ def test_city_dashboard_names_the_weakest_cells_and_links_the_award(client, stat
     assert "Улично-дорожная сеть — Эффективность управления" in page  # indicator 30 = 1.5, the weakest
     assert 'id="matrix-title"' in page and 'id="trend-title"' in page
     assert "Среднее по России" in page and "Среднее по атомградам" in page
-    assert "/cities/alpha/" in page  # the award's city page (laureates): linked, not imported
+    assert "/results/cities/alpha/" in page  # the city's laureates: linked, not imported
     older = client.get("/stats/alpha/?year=2019").content.decode()
     assert "36 показателей в 2019 году" in older
     assert client.get("/stats/nowhere/").status_code == 404
