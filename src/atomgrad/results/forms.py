@@ -12,7 +12,7 @@ from atomgrad.results.models import TieRule
 from atomgrad.results.selectors import STATUS_ALL, STATUS_ANNULLED, STATUS_VALID, VoteSelection
 from atomgrad.voting.models import Channel
 from atomgrad.voting.services.annulment import ANNULMENT_REASONS, REVERSAL_REASONS
-from atomgrad.voting.services.ballots import REASON_MAX_LENGTH
+from atomgrad.voting.services.ballots import CONTROL_CHARACTERS, REASON_MAX_LENGTH
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
@@ -51,13 +51,21 @@ class SelectionForm(forms.Form):
                                 choices=[("", _("любой"))] + list(Channel.choices))
     registered_via = forms.ChoiceField(label=_("Канал регистрации"), required=False,
                                        choices=[("", _("любой"))] + list(Channel.choices))
+    finding = forms.TypedChoiceField(label=_("Сигнал проверки"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Голоса"), required=False, initial=STATUS_VALID, choices=[
         (STATUS_VALID, _("действительные")), (STATUS_ANNULLED, _("аннулированные")), (STATUS_ALL, _("все")),
     ])
 
-    def __init__(self, *args: object, candidates: list[tuple[int, str]], **kwargs: object) -> None:
+    def __init__(self, *args: object, candidates: list[tuple[int, str]],
+                 findings: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
+        """`findings`: the city's findings the person may see (None or empty: no «Сигнал» filter at all)."""
+        kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["candidate"].choices = [("", _("все соискатели"))] + candidates  # type: ignore[attr-defined]
+        if findings:
+            self.fields["finding"].choices = [("", _("любой"))] + findings  # type: ignore[attr-defined]
+        else:
+            del self.fields["finding"]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -73,8 +81,22 @@ class SelectionForm(forms.Form):
             cast_from=data.get("cast_from"), cast_to=data.get("cast_to"),
             registered_from=data.get("registered_from"), registered_to=data.get("registered_to"),
             channel=data.get("channel") or None, registered_via=data.get("registered_via") or None,
-            status=data.get("status") or STATUS_VALID,
+            finding_id=data.get("finding"), status=data.get("status") or STATUS_VALID,
         )
+
+
+class ReasonTextarea(forms.Textarea):
+    """A textarea that never echoes control characters back into the page (a refused reason is shown again
+    for correction; the characters themselves would make the HTML invalid and could hide text)."""
+
+    def format_value(self, value: object) -> str | None:
+        text = super().format_value(value)
+        return CONTROL_CHARACTERS.sub("", text) if text else text
+
+
+def _reason_refuse_control_characters(value: str) -> None:
+    if CONTROL_CHARACTERS.search(value or ""):
+        raise forms.ValidationError(_("В тексте есть управляющие (невидимые) символы: уберите их."))
 
 
 class ScopeMixin(forms.Form):
@@ -94,11 +116,16 @@ class AnnulForm(ScopeMixin):
         error_messages={"required": _("Выберите причину из списка.")},
     )
     reason = forms.CharField(
-        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=ReasonTextarea(attrs={"rows": 3}),
         help_text=_("Что установлено при проверке. Текст попадает в открытый реестр голосов и в журнал."),
         error_messages={"required": _("Напишите обоснование аннулирования.")},
+        validators=[_reason_refuse_control_characters],
     )
     vote_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "annul-%s")  # the review page holds several forms: ids must not repeat
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class ReverseForm(ScopeMixin):
@@ -108,36 +135,49 @@ class ReverseForm(ScopeMixin):
         error_messages={"required": _("Выберите причину из списка.")},
     )
     reason = forms.CharField(
-        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=ReasonTextarea(attrs={"rows": 3}),
         error_messages={"required": _("Напишите обоснование отмены аннулирования.")},
+        validators=[_reason_refuse_control_characters],
     )
     annulment_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "reverse-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class DisqualifyForm(forms.Form):
     candidate = forms.TypedChoiceField(label=_("Соискатель"), coerce=int,
                                        error_messages={"required": _("Выберите соискателя.")})
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
-                             widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": _("Укажите основание снятия.")})
+                             widget=ReasonTextarea(attrs={"rows": 3}),
+                             error_messages={"required": _("Укажите основание снятия.")},
+                             validators=[_reason_refuse_control_characters])
 
     def __init__(self, *args: object, candidates: list[tuple[int, str]], **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "disqualify-%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["candidate"].choices = [("", _("— выберите —"))] + candidates  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
-                             widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": _("Укажите основание.")})
+                             widget=ReasonTextarea(attrs={"rows": 3}),
+                             error_messages={"required": _("Укажите основание.")},
+                             validators=[_reason_refuse_control_characters])
 
 
 class TieForm(forms.Form):
     rule = forms.ChoiceField(label=_("Правило"), choices=[("", _("— выберите правило —"))] + list(TieRule.choices),
                              error_messages={"required": _("Выберите правило.")})
     explanation = forms.CharField(label=_("Пояснение: как применено правило"), max_length=REASON_MAX_LENGTH,
-                                  widget=forms.Textarea(attrs={"rows": 3}),
-                                  error_messages={"required": _("Поясните, как применено правило.")})
+                                  widget=ReasonTextarea(attrs={"rows": 3}),
+                                  error_messages={"required": _("Поясните, как применено правило.")},
+                                  validators=[_reason_refuse_control_characters])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "tie-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class SignForm(forms.Form):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -58,6 +59,9 @@ from atomgrad.voting.signals import VoteContext
 # 50-bit receipts collide rarely but not never in a season of millions of votes: draw again a few times.
 RECEIPT_ATTEMPTS = 4
 REASON_MAX_LENGTH = 2000
+# C0 and C1 control characters and DEL, except tab and line breaks (a reason is typed in a textarea). They
+# are invisible, reach the public ledger and the protocol, and break exports: refused, not silently dropped.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # --- pseudonyms ---------------------------------------------------------------------------------------------
@@ -85,6 +89,13 @@ def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
     if not reason:
         raise ApplicationError(
             "reason_required", f"Укажите причину {what_ru}.", f"Give the reason for {what_en}.", status=422
+        )
+    if CONTROL_CHARACTERS.search(reason):
+        raise ApplicationError(
+            "reason_control_characters",
+            "В причине есть управляющие (невидимые) символы: уберите их.",
+            "The reason holds control (invisible) characters: remove them.",
+            status=422,
         )
     if len(reason) > REASON_MAX_LENGTH:
         raise ApplicationError(
