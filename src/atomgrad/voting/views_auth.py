@@ -30,7 +30,7 @@ from atomgrad.award.selectors import season_current
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.http import client_ip
-from atomgrad.voting.auth import session_login, session_logout, session_voter
+from atomgrad.voting.auth import session_identity_remember, session_login, session_logout, session_voter
 from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
 from atomgrad.voting.phones import phone_normalise
 from atomgrad.voting.services.identity import CODE_LIFETIME, otp_request, otp_verify_with_facts, voter_register
@@ -186,6 +186,13 @@ def login_code(request: HttpRequest) -> HttpResponse:
         flow["identity_at"] = timezone.now().isoformat()
         flow["verification"] = verification.as_session()  # the block's hash and the times, not the number
         request.session.cycle_key()  # a new session id now that the person is verified
+        session_identity_remember(request, identity_id=identity.pk)
+        next_url = _safe_next(request, flow.get("next"))
+        if next_url and next_url.startswith(reverse("voting:my_votes")) and \
+                SeasonVoter.objects.filter(identity=identity).exists():
+            # «Мои голоса» of a season they voted in needs no new registration (no city, no consent)
+            _flow_drop(request)
+            return HttpResponseRedirect(next_url)
         _flow_save(request, flow)
         return redirect("voting:login_city")
     return render(request, "voting/auth/code.html", context)
