@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from atomgrad.award.identity import person_key_for
 from atomgrad.award.models import Application, ConsentDocument, Laureate, Season, Sphere
 from atomgrad.cities.permissions import user_is_organiser
+from atomgrad.core.text import FreeTextFormMixin
 
 SEASON_DATE_FIELDS = (
     "applications_open_at", "applications_close_at", "voting_open_at", "voting_close_at", "results_at",
@@ -27,7 +28,7 @@ SEASON_DATE_FIELDS = (
 )
 
 
-class SeasonAdminForm(forms.ModelForm):
+class SeasonAdminForm(FreeTextFormMixin, forms.ModelForm):
     class Meta:
         model = Season
         fields = ["year", "title", "cities", *SEASON_DATE_FIELDS, "min_age", "laureate_cooldown_years",
@@ -116,7 +117,7 @@ def _check_person_unique(form: forms.ModelForm, model: type[Application] | type[
         form.add_error("full_name", _("В этом сезоне уже есть запись этого человека (то же ФИО и дата рождения)."))
 
 
-class ApplicationAdminForm(forms.ModelForm):
+class ApplicationAdminForm(FreeTextFormMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = ["sphere", "full_name", "birth_date", "workplace", "position", "story", "phone", "email",
@@ -128,7 +129,7 @@ class ApplicationAdminForm(forms.ModelForm):
         return data
 
 
-class LaureateAdminForm(forms.ModelForm):
+class LaureateAdminForm(FreeTextFormMixin, forms.ModelForm):
     class Meta:
         model = Laureate
         fields = ["season", "city", "place", "full_name", "birth_date", "application"]

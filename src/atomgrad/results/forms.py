@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from atomgrad.core.text import FreeTextFormMixin
 from atomgrad.core.timefmt import MOSCOW
 from atomgrad.results.models import TieRule
 from atomgrad.results.selectors import STATUS_ALL, STATUS_ANNULLED, STATUS_VALID, VoteSelection
@@ -39,7 +40,7 @@ class MoscowDateTimeField(forms.DateTimeField):
         return value
 
 
-class SelectionForm(forms.Form):
+class SelectionForm(FreeTextFormMixin, forms.Form):
     """The review filters (GET). Every filled field narrows the selection."""
 
     candidate = forms.TypedChoiceField(label=_("Соискатель"), required=False, coerce=int, empty_value=None)
@@ -77,7 +78,7 @@ class SelectionForm(forms.Form):
         )
 
 
-class ScopeMixin(forms.Form):
+class ScopeMixin(FreeTextFormMixin, forms.Form):
     SCOPE_CHECKED = "checked"
     SCOPE_SELECTION = "selection"
     scope = forms.ChoiceField(
@@ -114,7 +115,7 @@ class ReverseForm(ScopeMixin):
     annulment_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
 
 
-class DisqualifyForm(forms.Form):
+class DisqualifyForm(FreeTextFormMixin, forms.Form):
     candidate = forms.TypedChoiceField(label=_("Соискатель"), coerce=int,
                                        error_messages={"required": _("Выберите соискателя.")})
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
@@ -126,13 +127,13 @@ class DisqualifyForm(forms.Form):
         self.fields["candidate"].choices = [("", _("— выберите —"))] + candidates  # type: ignore[attr-defined]
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(FreeTextFormMixin, forms.Form):
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": _("Укажите основание.")})
 
 
-class TieForm(forms.Form):
+class TieForm(FreeTextFormMixin, forms.Form):
     rule = forms.ChoiceField(label=_("Правило"), choices=[("", _("— выберите правило —"))] + list(TieRule.choices),
                              error_messages={"required": _("Выберите правило.")})
     explanation = forms.CharField(label=_("Пояснение: как применено правило"), max_length=REASON_MAX_LENGTH,
