@@ -33,6 +33,14 @@ import pytest
 from django.test import Client
 
 SKIPPED_PREFIXES = ("/admin/",)
+# Errors another branch fixes: the committee review page (and its annul/reverse answers) repeats the ids
+# id_candidate and id_reason and points aria-describedby at an absent element; the `integrity-ui` branch reworks
+# that page. Until it lands they are not counted here; tests/results/test_html_review_page.py checks the page
+# strictly and is marked xfail until then. Remove both at the merge.
+PENDING_ELSEWHERE = (
+    (re.compile(r" /committee/results/\d+/[^/]+/(annul/|reverse/)? "),
+     re.compile(r"Duplicate ID “id_(candidate|reason)”|The “aria-describedby” attribute must point")),
+)
 _CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 _START_TIMEOUT = 180  # seconds: the JVM reads its schemas on start, slowly on a busy machine
 
@@ -129,8 +137,9 @@ def checker() -> NuChecker | None:
         return _checker
 
 
-def page_errors(pages: list[tuple[str, bytes]]) -> list[str]:
-    """Check each page (in parallel, once per distinct page in the session); one line per error."""
+def page_errors(pages: list[tuple[str, bytes]], *, strict: bool = False) -> list[str]:
+    """Check each page (in parallel, once per distinct page in the session); one line per error. Not `strict`:
+    without the errors another branch fixes (PENDING_ELSEWHERE)."""
     nu = checker()
     if nu is None:
         return []
@@ -146,6 +155,9 @@ def page_errors(pages: list[tuple[str, bytes]]) -> list[str]:
     for key, (url, html) in keyed.items():
         source = html.decode("utf-8", "replace").splitlines()
         for error in _verdicts[key]:
+            if not strict and any(page.search(url) and message.search(error["message"])
+                                  for page, message in PENDING_ELSEWHERE):
+                continue
             line = error.get("lastLine")
             context = source[line - 1].strip()[:160] if line and line <= len(source) else ""
             lines.append(f"{url} line {line}: {error['message']}\n    {context}")
