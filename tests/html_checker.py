@@ -165,7 +165,7 @@ def page_errors(pages: list[tuple[str, bytes]], *, strict: bool = False) -> list
 
 
 @pytest.fixture(autouse=True)
-def _html_is_checked(request, monkeypatch):  # type: ignore[no-untyped-def]
+def _html_is_checked(request):  # type: ignore[no-untyped-def]
     if request.node.get_closest_marker("no_html_check") or request.node.get_closest_marker("browser"):
         yield
         return
@@ -181,9 +181,11 @@ def _html_is_checked(request, monkeypatch):  # type: ignore[no-untyped-def]
                           response.content))
         return response
 
-    monkeypatch.setattr(Client, "request", request_and_keep)
-    yield
-    monkeypatch.undo()
+    Client.request = request_and_keep  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Client.request = original  # type: ignore[method-assign]
     if pages:
         errors = page_errors(pages)
         if errors:

@@ -65,6 +65,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cluster_processes(datadir: str) -> list[int]:
+    """The processes of a PostgreSQL cluster: each one works in the cluster's data directory."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd") == os.path.realpath(datadir):
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -100,6 +113,7 @@ class Faults:
         self.old_postmaster: int | None = None
         self.new_postmaster: int | None = None
         self.database_back_at: float | None = None
+        self.failure: str | None = None
 
     def advance(self) -> None:
         with self.lock:
@@ -121,21 +135,25 @@ class Faults:
         self._wait_for(0.45)
         self.old_postmaster = self._postmaster()
         options = Path(self.datadir, "postmaster.opts").read_text()
-        backends = _children(self.old_postmaster)
         os.kill(self.old_postmaster, signal.SIGKILL)
-        # Its backends notice the postmaster's death and exit; a new postmaster cannot start while they hold the
-        # shared memory. (They are this test's processes: children of the cluster it started.)
-        for pid in _wait_gone(backends, 30):
+        # Its backends notice the postmaster's death and exit; a new postmaster cannot start while one of them
+        # holds the shared memory. They are found by their working directory, the data directory (a backend forked
+        # just before the kill would be missed by a list of the postmaster's children); they are this test's
+        # processes, of the cluster it started.
+        for pid in _wait_gone(_cluster_processes(self.datadir), 30):
             os.kill(pid, signal.SIGKILL)
-        _wait_gone(backends, 10)
+        _wait_gone(_cluster_processes(self.datadir), 10)
         time.sleep(1.0)  # an outage the clients notice
         arguments = shlex.split(options)[1:]  # the postmaster's own command line, less the program
         bindir = self.pg.find_bindir()
-        subprocess.run(self.pg.as_server_user([f"{bindir}/pg_ctl", "-D", self.datadir, "-w", "-t", "120",
-                                               "-l", str(Path(self.datadir).parent / "restart.log"),
-                                               "-o", shlex.join(a for a in arguments if a != "-D"
-                                                                and a != self.datadir), "start"]),
-                       check=True, stdout=subprocess.DEVNULL)
+        log = Path(self.datadir).parent / "restart.log"
+        started = subprocess.run(
+            self.pg.as_server_user([f"{bindir}/pg_ctl", "-D", self.datadir, "-w", "-t", "120", "-l", str(log), "-o",
+                                    shlex.join(a for a in arguments if a not in ("-D", self.datadir)), "start"]),
+            check=False, capture_output=True, text=True)
+        if started.returncode != 0:
+            self.failure = f"PostgreSQL did not restart: {started.stdout}{started.stderr}\n{log.read_text()[-3000:]}"
+            return
         self.new_postmaster = self._postmaster()
         self.database_back_at = time.monotonic()
 
@@ -229,6 +247,7 @@ def test_kill_9_of_a_worker_and_of_the_postmaster_loses_no_acknowledged_vote(tmp
             outcomes = list(pool.map(send, work))
         injector.join(timeout=300)
         assert not injector.is_alive()
+        assert faults.failure is None, faults.failure
         common.stop_process(gunicorn)
 
         # The faults happened.
