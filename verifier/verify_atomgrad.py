@@ -466,7 +466,8 @@ def compare(recount: Recount, results: dict[str, Any], *, count_voters: bool) ->
 
 def places_check(city: dict[str, Any], where: str) -> None:
     """Places follow the valid votes: no candidate has a better place than one with more valid votes; a void
-    city and disqualified candidates have no place; laureates are the places 1–3."""
+    city and disqualified candidates have no place; laureates are the places 1–3 with at least the minimum of
+    valid votes (one, or the season's `min_valid_votes`)."""
     ranked = [line for line in city["candidates"] if line.get("place") is not None]
     if city["void"] and ranked:
         raise Disagreement(f"{where}: the city's vote is void but candidates have places")
@@ -475,6 +476,9 @@ def places_check(city: dict[str, Any], where: str) -> None:
             raise Disagreement(f"{where}, candidate {line['id']}: disqualified but placed {line['place']}")
         if line.get("laureate") and not (line.get("place") and line["place"] <= LAUREATE_PLACES):
             raise Disagreement(f"{where}, candidate {line['id']}: a laureate without a place among the top three")
+        if line.get("laureate") and line["valid"] < max(1, int(city.get("min_valid_votes") or 1)):
+            raise Disagreement(f"{where}, candidate {line['id']}: a laureate with {line['valid']} valid votes, "
+                               f"below the season's minimum")
     ranked.sort(key=lambda line: line["place"])
     for better, worse in zip(ranked, ranked[1:], strict=False):
         if better["valid"] < worse["valid"]:

@@ -140,6 +140,7 @@ def server_error(request: HttpRequest, exc: Exception) -> JsonResponse:
 
 def _register_routers() -> None:
     from atomgrad.award.api import router as award_router
+    from atomgrad.citystats.api import router as citystats_router
     from atomgrad.results.api import router as results_router
     from atomgrad.voting.api import router as voting_router
     from atomgrad.voting.api_auth import router as auth_router
@@ -148,6 +149,7 @@ def _register_routers() -> None:
     api.add_router("", voting_router)
     api.add_router("", auth_router)
     api.add_router("", results_router)
+    api.add_router("", citystats_router)
 
 
 _register_routers()

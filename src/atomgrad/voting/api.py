@@ -31,6 +31,7 @@ from atomgrad.voting.schemas import (
     VoteOut,
 )
 from atomgrad.voting.services.ballots import not_published_error, vote_cast
+from atomgrad.voting.signals import VoteContext
 
 router = Router(tags=["voting"])
 
@@ -51,7 +52,7 @@ def vote_create(request: HttpRequest, payload: VoteIn) -> tuple[int, dict[str, A
     candidate = selectors.candidate_get_for_vote(candidate_id=payload.candidate)
     if candidate is None:
         raise not_published_error(payload.candidate)
-    vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.API)
+    vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.API, context=VoteContext.from_request(request))
     return 201, {
         "receipt": receipt_display(vote.receipt),
         "ledger_position": vote.ledger_entry.sequence,  # type: ignore[attr-defined]
