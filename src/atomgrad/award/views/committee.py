@@ -35,6 +35,7 @@ from atomgrad.award.services.moderation import application_decide as decide
 from atomgrad.award.services.privacy import application_private_read
 from atomgrad.cities.permissions import access_city, cities_for_user, user_is_organiser
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.text import FreeTextFormMixin
 
 QUEUE_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
@@ -52,7 +53,7 @@ AUDIT_ACTION_LABELS = {
 COMMENT_ERROR_CODES = {"comment_required", "reason_required", "comment_too_long"}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(FreeTextFormMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Решение"),
         choices=[
