@@ -220,12 +220,28 @@ def plural_ru(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+def votes_genitive_ru(n: int) -> str:
+    """After «из»: «из 1 голоса», «из 5 голосов»."""
+    return f"{n} {'голоса' if n % 10 == 1 and n % 100 != 11 else 'голосов'}"
+
+
+def number_ru(x: float, digits: int = 1) -> str:
+    """A decimal the Russian way: «4,5»."""
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def percent_ru(share: float, digits: int = 1) -> str:
+    """A share as Russian percent: «6,9 %» (a thin no-break space before the sign)."""
+    return f"{number_ru(share * 100, digits)}\u00a0%"
+
+
 def votes_ru(n: int) -> str:
     return f"{n} {plural_ru(n, 'голос', 'голоса', 'голосов')}"
 
 
 def voters_ru(n: int) -> str:
-    return f"{n} {plural_ru(n, 'голосующий', 'голосующих', 'голосующих')}"
+    """«21 человек», «23 человека» (people, not «голосующий», so the verb agrees in the plural)."""
+    return f"{n} {plural_ru(n, 'человек', 'человека', 'человек')}"
 
 
 def common_evidence(ctx: Context, rows: np.ndarray, t: dict[str, float]) -> dict[str, Any]:

@@ -157,7 +157,7 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
         n_voters = evidence["cohort_voters"]
         if is_whole:
             ru = (f"{c.voters_ru(n_voters)} выбрали одну и ту же пару соискателей, а по популярности каждого из "
-                  f"них такое совпадение ожидалось бы примерно у {expected[k]:.1f}. Голоса поданы "
+                  f"них такое совпадение ожидалось бы примерно у {c.number_ru(float(expected[k]))}. Голоса поданы "
                   f"{c.span_ru(t_inst)}.")
             en = (f"{n_voters} voters chose the same pair of candidates, where their popularity would explain "
                   f"about {expected[k]:.1f}. Votes cast {c.span_en(t_inst)}.")

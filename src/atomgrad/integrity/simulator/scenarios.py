@@ -406,7 +406,9 @@ def _night(b: _Builder, day: float, hours: tuple[float, float] = (1.0, 5.0)) -> 
 
 
 def _sim_farm(b: _Builder, scale: float) -> None:
-    """(a) A SIM-farm bot: consecutive numbers, near-regular timing, few networks, nights, one or two candidates."""
+    """(a) A SIM-farm bot: consecutive numbers, near-regular timing, few networks, nights, one or two candidates.
+
+    It calls the public API with the platform app's user agent, as the residents' app does."""
     rng = b.rng
     city_index = int(np.argmax([c.voters for c in b.cities]))
     shape = b.cities[city_index]
@@ -431,7 +433,7 @@ def _sim_farm(b: _Builder, scale: float) -> None:
                   code_to_verify=rng.uniform(4, 9, m), verify_to_vote=rng.uniform(0.5, 2, m),
                   between=rng.uniform(0.5, 2, (m, K)), phone=phone, channel=channel,
                   ip=(rng.choice(nets, m) << 8) | rng.integers(1, 255, m),
-                  ua=rng.choice(BROWSER_UAS[:3], m).astype(np.int16), telegram_id=np.zeros(m, dtype=np.int64),
+                  ua=rng.choice(API_UAS, m).astype(np.int16), telegram_id=np.zeros(m, dtype=np.int64),
                   label=ATTACK, scenario=_code("sim_farm")))
 
 
