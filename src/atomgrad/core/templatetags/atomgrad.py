@@ -1,6 +1,6 @@
 from django import template
 
-from atomgrad.core import timefmt
+from atomgrad.core import names, timefmt
 
 register = template.Library()
 
@@ -28,3 +28,10 @@ def url_replace(context, **kwargs):  # type: ignore[no-untyped-def]
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def name_case(value, case):  # type: ignore[no-untyped-def]
+    """`{{ candidate.full_name|name_case:"accusative" }}`: a person's name declined for Russian text (pytrovich);
+    unchanged in English."""
+    return names.name_case(str(value), str(case))
