@@ -184,7 +184,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "один номер — один избиратель.\n"
             "• У каждого {votes} {votes_word}: за одного соискателя — не больше одного голоса.\n"
             "{own_city}"
-            "• Голосование идёт с {voting_open} до {voting_close} по московскому времени.\n"
+            "• Сроки голосования: с {voting_open} до {voting_close}.\n"
             "• Каждый голос попадает в открытый реестр; по коду квитанции его можно проверить на сайте.\n\n"
             "Полные правила: {url}"
         ),
@@ -353,7 +353,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "one number is one voter.\n"
             "• Everyone has {votes} {votes_word}: at most one vote per candidate.\n"
             "{own_city}"
-            "• Voting is open from {voting_open} to {voting_close}, Moscow time.\n"
+            "• Voting dates: from {voting_open} to {voting_close}.\n"
             "• Every vote goes into a public ledger; anyone holding the receipt code can check it on the website.\n\n"
             "Full rules: {url}"
         ),
