@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "atomgrad.core",
     "atomgrad.cities",
+    "atomgrad.citystats",
     "atomgrad.award",
     "atomgrad.voting",
     "atomgrad.results",
@@ -66,7 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "atomgrad.core.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "atomgrad.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "atomgrad.core.middleware.RussianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -193,6 +196,9 @@ OTP_CODES_PER_NUMBER_PER_HOUR = int(os.environ.get("OTP_CODES_PER_NUMBER_PER_HOU
 OTP_CODES_PER_ADDRESS_PER_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_PER_HOUR", "20"))
 OTP_RESEND_INTERVAL_SECONDS = int(os.environ.get("OTP_RESEND_INTERVAL_SECONDS", "60"))
 OTP_ALLOWED_REGIONS = env_list("OTP_ALLOWED_REGIONS", "RU")
+# Days after a season's publication that the votes' detection signals and findings are kept
+# (`manage.py integrity_purge`, docs/integrity.md).
+INTEGRITY_SIGNALS_RETENTION_DAYS = int(os.environ.get("INTEGRITY_SIGNALS_RETENTION_DAYS", "90"))
 
 # --- Telegram -------------------------------------------------------------------------------------------
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")

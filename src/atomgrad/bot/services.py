@@ -482,14 +482,16 @@ def identity_from_verified_phone(*, phone_e164: str, telegram_user_id: int | Non
 
 def registration_complete(
     *, season_id: int, city_id: int, telegram_user_id: int, chat_id: int, language_code: str | None,
-    phone_raw: str,
+    phone_raw: str, contact_asked_at: dt.datetime | None = None,
 ) -> VoterInfo:
     """The last step of registering in the bot: the person shared their own contact (the handler checked
-    `contact.user_id == from.id`) after accepting the consent and choosing the city.
+    `contact.user_id == from.id`) after accepting the consent and choosing the city. `contact_asked_at` (when
+    the bot asked for the contact) stands for the code's request in the voter's detection signals.
 
     Registration itself is `voter_register` (the web's): idempotent, the city fixed after the first vote.
     """
     from atomgrad.voting.services.identity import voter_register
+    from atomgrad.voting.signals import Verification
 
     season = Season.objects.filter(pk=season_id).first()
     city = season.cities.filter(pk=city_id).first() if season is not None else None
@@ -498,7 +500,10 @@ def registration_complete(
     e164 = contact_phone_e164(phone_raw)
     with transaction.atomic():
         identity = identity_from_verified_phone(phone_e164=e164, telegram_user_id=telegram_user_id)
-        voter_register(season=season, identity=identity, city_slug=city.slug, consent=True, channel=Channel.TELEGRAM)
+        verification = Verification.of(e164=e164, code_requested_at=contact_asked_at, verified_at=timezone.now(),
+                                       telegram_user_id=telegram_user_id)
+        voter_register(season=season, identity=identity, city_slug=city.slug, consent=True, channel=Channel.TELEGRAM,
+                       verification=verification)
         account_touch(telegram_user_id=telegram_user_id, chat_id=chat_id, language_code=language_code)
     info = voter_info(telegram_user_id=telegram_user_id)
     assert info is not None
@@ -637,12 +642,15 @@ def vote(*, telegram_user_id: int, candidate_id: int) -> VoteOutcome:
     from atomgrad.voting.receipts import receipt_display
     from atomgrad.voting.selectors import candidate_get_for_vote
     from atomgrad.voting.services.ballots import not_published_error, vote_cast
+    from atomgrad.voting.signals import VoteContext
 
     season, voter = _voter_required(telegram_user_id)
     candidate = candidate_get_for_vote(candidate_id=candidate_id)
     if candidate is None:  # an unknown id (forged) or a candidate no longer published (stale)
         raise not_published_error()
-    cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM)  # updates voter.votes_cast
+    # The bot knows no address or browser; it knows the account, whose id's magnitude is a signal of its age.
+    cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM,  # updates voter.votes_cast
+                     context=VoteContext(telegram_user_id=telegram_user_id))
     used, left = _votes_left(voter, season)
     return VoteOutcome(
         candidate_id=candidate.pk, candidate_name=candidate.full_name, receipt=receipt_display(cast.receipt),

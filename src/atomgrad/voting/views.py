@@ -29,6 +29,7 @@ from atomgrad.voting.services.ballots import (
     vote_cast,
     vote_precheck,
 )
+from atomgrad.voting.signals import VoteContext
 
 
 def _login_redirect(request: HttpRequest, next_url: str) -> HttpResponseRedirect:
@@ -63,7 +64,8 @@ def vote_confirm(request: HttpRequest, candidate_id: int) -> HttpResponse:
     error: ApplicationError | None
     if request.method == "POST" and request.POST.get("confirm") == "1":
         try:
-            vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.WEB)
+            vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.WEB,
+                             context=VoteContext.from_request(request))
         except ApplicationError as refusal:
             error = refusal
         else:

@@ -7,6 +7,7 @@ The number then becomes the same identity as on the web (the same keyed hash), t
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from aiogram import F, Router
@@ -42,6 +43,7 @@ async def contact_shared(message: Message, state: FSMContext, lang: str) -> None
         await services.aregistration_complete(
             season_id=season_id, city_id=city_id, telegram_user_id=user.id, chat_id=message.chat.id,
             language_code=user.language_code, phone_raw=contact.phone_number,
+            contact_asked_at=_moment(data.get("contact_asked_at")),
         )
     except BotRefusal as refusal:
         await state.clear()
@@ -65,6 +67,13 @@ async def contact_shared(message: Message, state: FSMContext, lang: str) -> None
     if not status.city_published:
         await message.answer(t(lang, "notify_ask"), reply_markup=keyboards.notify(lang))
     await message.answer(t(lang, "menu_prompt"), reply_markup=keyboards.menu(lang))
+
+
+def _moment(value: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 @router.message(StateFilter(Registration.contact), ~F.text.startswith("/"))
