@@ -213,7 +213,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Сообщим, когда они появятся: /notify. Опубликованные итоги других городов: {url}"
         ),
         "results_header": "<b>Итоги: {city}</b>",
-        "results_item": "{place}. {name} — {votes}",
+        "results_item": "{place}. {name} — {votes} {votes_word}",
         "results_none": "В городе {city} пока нет голосов.",
         "results_choose_city": "Итоги по вашему городу появятся после регистрации: /start. Все итоги: {url}",
         "results_published_header": "<b>Итоги народного голосования: {city}</b>\n{title}",
@@ -382,7 +382,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "We will tell you when they are: /notify. Results of other cities: {url}"
         ),
         "results_header": "<b>Results: {city}</b>",
-        "results_item": "{place}. {name} — {votes}",
+        "results_item": "{place}. {name} — {votes} {votes_word}",
         "results_none": "{city} has no votes yet.",
         "results_choose_city": "Your city's results appear here after you register: /start. All results: {url}",
         "results_published_header": "<b>Results of the people's vote: {city}</b>\n{title}",

@@ -126,7 +126,9 @@ async def results_text(user: User, lang: str) -> str:
         return t(lang, "results_none", city=city) + f"\n\n{results.url}"
     lines = [t(lang, "results_header", city=city)]
     lines += [
-        t(lang, "results_item", place=line.place, name=esc(line.name), votes=line.votes) for line in results.lines
+        t(lang, "results_item", place=line.place, name=esc(line.name), votes=line.votes,
+          votes_word=votes_word(line.votes, lang))
+        for line in results.lines
     ]
     return "\n".join(lines) + f"\n\n{results.url}"
 
