@@ -18,7 +18,7 @@ from atomgrad.results.services.annulment import votes_annul
 from atomgrad.results.services.protocol import protocol_generate, protocol_sign
 from atomgrad.results.services.publication import publication_publish_city, publication_publish_season
 from atomgrad.results.services.tally import city_tally
-from tests.results.helpers import city_vote, close_voting, organiser, pdf_text
+from tests.results.helpers import assert_tagged_pdf, city_vote, close_voting, organiser, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +206,4 @@ def test_the_protocol_pdf_states_everything_the_issue_lists():
         assert expected in text, expected
     for line in tally.candidates:
         assert f"{line.full_name}" in text and f"{line.cast} {line.annulled} {line.valid} {line.place}" in text
+    assert_tagged_pdf(pdf, title_part="Протокол итогов народного голосования")

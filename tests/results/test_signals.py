@@ -134,7 +134,7 @@ def test_control_characters_in_an_annulment_reason_are_refused(client, attacked_
     with pytest.raises(ApplicationError) as error:
         votes_annul(actor=cv.chair, season=cv.season, city=cv.city, vote_ids=[cv.votes[cv.candidates[2].pk][0].pk],
                     reason_code="fraud_suspected", reason=reason)
-    assert error.value.code in {"reason_control_characters"}
+    assert error.value.code == "control_characters"
     client.force_login(cv.chair)
     response = client.post(reverse("results:annul", args=[cv.season.year, cv.city.slug]) + f"?finding={finding.pk}", {
         "scope": "selection", "expected_count": 20, "reason_code": "signal_burst", "reason": reason,

@@ -7,12 +7,13 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from atomgrad.core.text import FreeTextFormMixin
 from atomgrad.core.timefmt import MOSCOW
 from atomgrad.results.models import TieRule
 from atomgrad.results.selectors import STATUS_ALL, STATUS_ANNULLED, STATUS_VALID, VoteSelection
 from atomgrad.voting.models import Channel
 from atomgrad.voting.services.annulment import ANNULMENT_REASONS, REVERSAL_REASONS
-from atomgrad.voting.services.ballots import CONTROL_CHARACTERS, REASON_MAX_LENGTH
+from atomgrad.voting.services.ballots import REASON_MAX_LENGTH
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
@@ -39,7 +40,7 @@ class MoscowDateTimeField(forms.DateTimeField):
         return value
 
 
-class SelectionForm(forms.Form):
+class SelectionForm(FreeTextFormMixin, forms.Form):
     """The review filters (GET). Every filled field narrows the selection."""
 
     candidate = forms.TypedChoiceField(label=_("Соискатель"), required=False, coerce=int, empty_value=None)
@@ -85,21 +86,7 @@ class SelectionForm(forms.Form):
         )
 
 
-class ReasonTextarea(forms.Textarea):
-    """A textarea that never echoes control characters back into the page (a refused reason is shown again
-    for correction; the characters themselves would make the HTML invalid and could hide text)."""
-
-    def format_value(self, value: object) -> str | None:
-        text = super().format_value(value)
-        return CONTROL_CHARACTERS.sub("", text) if text else text
-
-
-def _reason_refuse_control_characters(value: str) -> None:
-    if CONTROL_CHARACTERS.search(value or ""):
-        raise forms.ValidationError(_("В тексте есть управляющие (невидимые) символы: уберите их."))
-
-
-class ScopeMixin(forms.Form):
+class ScopeMixin(FreeTextFormMixin, forms.Form):
     SCOPE_CHECKED = "checked"
     SCOPE_SELECTION = "selection"
     scope = forms.ChoiceField(
@@ -116,10 +103,9 @@ class AnnulForm(ScopeMixin):
         error_messages={"required": _("Выберите причину из списка.")},
     )
     reason = forms.CharField(
-        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=ReasonTextarea(attrs={"rows": 3}),
+        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Что установлено при проверке. Текст попадает в открытый реестр голосов и в журнал."),
         error_messages={"required": _("Напишите обоснование аннулирования.")},
-        validators=[_reason_refuse_control_characters],
     )
     vote_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
 
@@ -135,9 +121,8 @@ class ReverseForm(ScopeMixin):
         error_messages={"required": _("Выберите причину из списка.")},
     )
     reason = forms.CharField(
-        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=ReasonTextarea(attrs={"rows": 3}),
+        label=_("Обоснование"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Напишите обоснование отмены аннулирования.")},
-        validators=[_reason_refuse_control_characters],
     )
     annulment_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
 
@@ -146,13 +131,12 @@ class ReverseForm(ScopeMixin):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
-class DisqualifyForm(forms.Form):
+class DisqualifyForm(FreeTextFormMixin, forms.Form):
     candidate = forms.TypedChoiceField(label=_("Соискатель"), coerce=int,
                                        error_messages={"required": _("Выберите соискателя.")})
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
-                             widget=ReasonTextarea(attrs={"rows": 3}),
-                             error_messages={"required": _("Укажите основание снятия.")},
-                             validators=[_reason_refuse_control_characters])
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("Укажите основание снятия.")})
 
     def __init__(self, *args: object, candidates: list[tuple[int, str]], **kwargs: object) -> None:
         kwargs.setdefault("auto_id", "disqualify-%s")
@@ -160,20 +144,18 @@ class DisqualifyForm(forms.Form):
         self.fields["candidate"].choices = [("", _("— выберите —"))] + candidates  # type: ignore[attr-defined]
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(FreeTextFormMixin, forms.Form):
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
-                             widget=ReasonTextarea(attrs={"rows": 3}),
-                             error_messages={"required": _("Укажите основание.")},
-                             validators=[_reason_refuse_control_characters])
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("Укажите основание.")})
 
 
-class TieForm(forms.Form):
+class TieForm(FreeTextFormMixin, forms.Form):
     rule = forms.ChoiceField(label=_("Правило"), choices=[("", _("— выберите правило —"))] + list(TieRule.choices),
                              error_messages={"required": _("Выберите правило.")})
     explanation = forms.CharField(label=_("Пояснение: как применено правило"), max_length=REASON_MAX_LENGTH,
-                                  widget=ReasonTextarea(attrs={"rows": 3}),
-                                  error_messages={"required": _("Поясните, как применено правило.")},
-                                  validators=[_reason_refuse_control_characters])
+                                  widget=forms.Textarea(attrs={"rows": 3}),
+                                  error_messages={"required": _("Поясните, как применено правило.")})
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("auto_id", "tie-%s")

@@ -58,6 +58,7 @@ from atomgrad.award.services.staff import organiser_grant, organiser_group_sync
 from atomgrad.cities.models import City, CommitteeMembership, CommitteeRole
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.cities.services import cities_load_from_file
+from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.models import AuditLogEntry
 from atomgrad.core.services import audit_record
@@ -207,7 +208,8 @@ def _demo_load_atomic(
     if applications < minimum:
         raise ApplicationError(
             "demo_applications_too_few",
-            f"Для демонстрации нужно не меньше {minimum} заявок: хотя бы одна принятая в каждом городе "
+            f"Для демонстрации нужно не меньше {minimum} {timefmt.plural(minimum, 'заявки,заявок,заявок')}: "
+            f"хотя бы одна принятая в каждом городе "
             f"и по одной в каждом из остальных статусов.",
             f"The demo needs at least {minimum} applications: one accepted in every city and one in each "
             f"other status.",

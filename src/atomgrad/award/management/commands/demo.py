@@ -14,6 +14,7 @@ from atomgrad.award.services.demo import (
     DEMO_SEED_DEFAULT,
     DemoResult,
     demo_load,
+    season_is_demo,
 )
 from atomgrad.citystats.services.demo import citystats_demo_load
 from atomgrad.core.errors import ApplicationError
@@ -59,7 +60,8 @@ class Command(BaseCommand):
                                if_empty=options["if_empty"], progress=self._progress, votes=votes)
         except ApplicationError as error:
             raise CommandError(error.message_en) from error
-        self._citystats(if_empty=options["if_empty"] or not result.loaded)
+        if result.loaded or season_is_demo(season=result.season):  # never into a database with real seasons
+            self._citystats(if_empty=not result.loaded)
         if not result.loaded:
             self.stdout.write(f"A season is already loaded ({result.season.title}): keeping the data. "
                               f"Run `manage.py demo` without --if-empty to reload the demo.")
