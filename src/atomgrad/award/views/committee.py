@@ -32,9 +32,11 @@ from atomgrad.award.selectors_committee import (
 )
 from atomgrad.award.services.moderation import COMMENT_MAX_LENGTH, Decision
 from atomgrad.award.services.moderation import application_decide as decide
+from atomgrad.award.services.privacy import application_private_read
 from atomgrad.cities.permissions import access_city, cities_for_user, user_is_organiser
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.names import name_case
+from atomgrad.core.text import FreeTextFormMixin
 
 QUEUE_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
@@ -52,7 +54,7 @@ AUDIT_ACTION_LABELS = {
 COMMENT_ERROR_CODES = {"comment_required", "reason_required", "comment_too_long"}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(FreeTextFormMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Решение"),
         choices=[
@@ -171,6 +173,7 @@ def _detail_response(
 @login_required
 def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
     application = access_application(request.user, application_id)
+    application_private_read(actor=request.user, application=application, what="details")
     return _detail_response(request, application, DecisionForm())
 
 
@@ -232,6 +235,7 @@ def application_petition(request: HttpRequest, application_id: int) -> FileRespo
     application = access_application(request.user, application_id)
     if not application.petition:
         raise Http404
+    application_private_read(actor=request.user, application=application, what="petition")
     storage = application.petition.storage
     try:
         handle = storage.open(application.petition.name, "rb")

@@ -16,6 +16,11 @@ def ru_datetime(value):  # type: ignore[no-untyped-def]
 
 
 @register.filter
+def ru_datetime_seconds(value):  # type: ignore[no-untyped-def]
+    return timefmt.format_datetime(value, seconds=True) if value else ""
+
+
+@register.filter
 def plural(value, forms):  # type: ignore[no-untyped-def]
     """`{{ n }} {{ n|plural:_("год,года,лет") }}`: the word form for the number (see timefmt.plural)."""
     return timefmt.plural(value, str(forms))

@@ -42,6 +42,7 @@ from atomgrad.core import rawsql, timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.rawsql import Result, Statement
 from atomgrad.core.services import audit_record
+from atomgrad.core.text import text_check
 from atomgrad.voting import ledger, queries, signals
 from atomgrad.voting.models import (
     Channel,
@@ -82,6 +83,7 @@ def voter_pseudonym(*, season_year: int, phone_hash: str) -> str:
 def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
     """The free-text reason, stripped; refuse an empty or an overlong one (ApplicationError, 422)."""
     reason = (reason or "").strip()
+    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
     if not reason:
         raise ApplicationError(
             "reason_required", f"Укажите причину {what_ru}.", f"Give the reason for {what_en}.", status=422
@@ -489,6 +491,7 @@ def _ledger_append_about(
 def voting_extension_validate(*, season: Season, city: City, closes_at: dt.datetime, reason: str) -> str:
     """Check an extension before it is made; returns the cleaned reason. Raises ApplicationError."""
     reason = (reason or "").strip()
+    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
     if not reason:
         raise ApplicationError(
             "reason_required", "Укажите причину продления голосования.",
