@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("atomgrad.core.urls")),
     path("", include("atomgrad.award.urls")),
     path("", include("atomgrad.voting.urls")),
+    path("", include("atomgrad.integrity.urls")),
     path("", include("atomgrad.results.urls")),
     path("", include("atomgrad.citystats.urls")),
 ]

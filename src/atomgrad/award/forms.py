@@ -4,6 +4,7 @@ content) so a person sees every problem at once; the eligibility rules are the s
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -24,9 +25,28 @@ from atomgrad.award.uploads import (
 )
 from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.text import FreeTextFormMixin
 from atomgrad.voting.phones import phone_normalise
 
 NOMINATION_BY_OTHERS = [kind for kind in NominationKind.values if kind != NominationKind.SELF]
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` whose value is always an ISO date or empty, as HTML requires: a date typed as
+    12.04.1985 (where a browser has no date picker) comes back as 1985-04-12, and text that is no date comes back
+    empty, with the field's error message saying what to type."""
+
+    input_type = "date"
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            for date_format in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+                try:
+                    return dt.datetime.strptime(value.strip(), date_format).replace(tzinfo=dt.UTC).date().isoformat()
+                except ValueError:
+                    continue
+            return None
+        return super().format_value(value)
 
 
 class LocalisedModelChoiceField(forms.ModelChoiceField):
@@ -36,7 +56,7 @@ class LocalisedModelChoiceField(forms.ModelChoiceField):
         return str(obj.name)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(FreeTextFormMixin, forms.Form):
     """Fields in the order a person fills them in: who nominates, the candidate, the story and photo, the
     contacts, the nomination by others (only when someone else nominates), the consent."""
 
@@ -55,7 +75,7 @@ class ApplicationForm(forms.Form):
     )
     birth_date = forms.DateField(
         label=_("Дата рождения"),
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(attrs={"autocomplete": "bday"}, format="%Y-%m-%d"),
         help_text=_("Например: 12.04.1985. Не публикуется."),
         error_messages={"invalid": _("Введите дату рождения в виде ДД.ММ.ГГГГ, например 12.04.1985.")},
     )
