@@ -151,3 +151,52 @@ def test_a_new_season_does_not_hide_the_last_seasons_result(driver: BotDriver, w
     driver.text(ANNA, "/results")
     text = driver.fake.texts(ANNA.id)[-1]
     assert f"🥇 1 место — <b>{world.candidates[0].full_name}</b>" in text
+
+
+# Every phase of award/phases.py, without any publication: what /start and /results say for a registered voter.
+PHASE_GRID = {
+    "upcoming": ("скоро начало", "Голосование пройдёт с", "ещё не началось"),
+    "applications": ("идёт приём заявок", "Голосование пройдёт с", "ещё не началось"),
+    "moderation": ("оргкомитеты проверяют заявки", "Голосование пройдёт с", "ещё не началось"),
+    "voting": ("идёт народное голосование", "Голосование идёт до", "Промежуточные итоги не публикуются"),
+    "verification": ("идёт проверка голосов", "Итоги будут опубликованы", "ещё не опубликованы"),
+    # the announced date has passed but no protocol is published: still the check, never "итоги опубликованы"
+    "results": ("идёт проверка голосов", "по мере того, как оргкомитеты", "ещё не опубликованы"),
+    "ceremony": ("идёт проверка голосов", "по мере того, как оргкомитеты", "ещё не опубликованы"),
+}
+
+
+@pytest.mark.parametrize("phase", list(PHASE_GRID))
+def test_every_phase_is_worded_by_what_has_happened(driver: BotDriver, world, phase: str) -> None:
+    from tests.factories import season_dates
+
+    from atomgrad.award.phases import Phase
+
+    register(driver, ANNA, PHONE)
+    Season.objects.filter(pk=world.season.pk).update(**season_dates(Phase(phase)))
+    title, dates, results = PHASE_GRID[phase]
+    driver.text(ANNA, "/start")
+    welcome = driver.fake.texts(ANNA.id)[-2]
+    assert title in welcome and dates in welcome
+    assert "(или" not in welcome and "итоги опубликованы" not in welcome
+    driver.text(ANNA, "/results")
+    assert results in driver.fake.texts(ANNA.id)[-1]
+
+
+def test_a_published_result_states_the_committees_decisions(driver: BotDriver, world) -> None:
+    from atomgrad.results.services.decisions import candidate_disqualify
+
+    first, second, _third = world.candidates
+    register(driver, ANNA, PHONE)
+    _vote(driver, ANNA, first)
+    _vote(driver, ANNA, second)
+    _close(world.season)
+    member = UserFactory(username="member-decides")
+    CommitteeMemberFactory(city=world.city, user=member, role=CommitteeRole.MEMBER, full_name="Членова Ч. Ч.")
+    candidate_disqualify(actor=member, season=world.season, city=world.city, candidate=first,
+                         reason="Подкуп избирателей")
+    _publish(world)
+    driver.text(ANNA, "/results")
+    text = driver.fake.texts(ANNA.id)[-1]
+    assert f"Снят с голосования: {first.full_name}." in text  # one man: «Снят», not «Сняты»
+    assert f"🥇 1 место — <b>{second.full_name}</b>" in text

@@ -62,7 +62,7 @@ def test_the_whole_journey_and_the_web_refuses_a_repeated_vote(
     driver.press(ANNA, "Поддержать")
     driver.press(ANNA, "Да, поддержать")
     reply = driver.fake.texts(ANNA.id)[-1]
-    assert f"Ваш голос за <b>{second.full_name}</b> учтён" in reply
+    assert "Ваш голос за <b>Борисову Беллу Борисовну</b> учтён" in reply  # the name declined (accusative)
     assert "Осталось голосов: 1 из 2" in reply
     (receipt,) = receipts_in(reply)
     assert f"https://atomgrad.example/verify/{receipt.replace('-', '')}/" in reply
@@ -228,8 +228,8 @@ def test_results_only_when_public(driver: BotDriver, world) -> None:
     driver.text(ANNA, "/results")
     lines = driver.fake.texts(ANNA.id)[-1].splitlines()
     assert lines[0] == "<b>Итоги: Саров</b>"
-    assert lines[1] == f"1. {world.candidates[1].full_name} — 1"
-    assert lines[2].startswith("2. ") and lines[2].endswith(" — 0")
+    assert lines[1] == f"1. {world.candidates[1].full_name} — 1 голос"
+    assert lines[2].startswith("2. ") and lines[2].endswith(" — 0 голосов")
     assert lines[3].startswith("2. ")  # equal votes share a place
 
 

@@ -79,8 +79,9 @@ def test_no_count_is_public_before_publication_and_the_same_counts_everywhere_af
 
     page = after["page"].content.decode()
     for name, (cast, annulled, valid, _place) in expected.items():
-        assert f"<td class=\"num\">{cast}</td>\n      <td class=\"num\">{annulled}</td>\n      " \
-               f"<td class=\"num\"><strong>{valid}</strong></td>" in page, name
+        assert f'<td class="num" data-label="Подано">{cast}</td>\n      ' \
+               f'<td class="num" data-label="Аннулировано">{annulled}</td>\n      ' \
+               f'<td class="num" data-label="Действительных"><strong>{valid}</strong></td>' in page, name
     assert protocol.pdf_sha256 in page
     api_city = after["api_city"].json()
     assert {c["full_name"]: (c["cast"], c["annulled"], c["valid"], c["place"]) for c in api_city["candidates"]} \

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from atomgrad.award.models import STORY_MAX_LENGTH, Application, ConsentDocument, NominationKind, Season, Sphere
 from atomgrad.award.selectors import sphere_list
 from atomgrad.award.services.applications import story_clean
-from atomgrad.award.uploads import UploadRejected, petition_prepare, photo_prepare
+from atomgrad.award.uploads import UploadRejected, petition_prepare, photo_check_header, photo_prepare
 from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.text import FreeTextFormMixin
@@ -204,13 +204,16 @@ class ApplicationForm(FreeTextFormMixin, forms.Form):
             raise forms.ValidationError(_("Укажите номер телефона полностью, например +7 900 123-45-67.")) from exc
 
     def clean_photo(self) -> Any:
+        """Only the cheap checks here (size, format, dimensions from the header): the photo is decoded in
+        `clean`, once every other field is valid, so a post that fails anyway never costs a decode."""
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
         try:
-            return photo_prepare(upload)
+            photo_check_header(upload)
         except UploadRejected as exc:
             raise forms.ValidationError(exc.message(_language())) from exc
+        return upload
 
     def clean_petition(self) -> Any:
         upload = self.cleaned_data.get("petition")
@@ -243,6 +246,11 @@ class ApplicationForm(FreeTextFormMixin, forms.Form):
             data["consent_version"] = self.consent_document.version
             data.pop("consent", None)
             self.data = data
+        if not self.errors and cleaned.get("photo") is not None:
+            try:
+                cleaned["photo"] = photo_prepare(cleaned["photo"])
+            except UploadRejected as exc:
+                self.add_error("photo", exc.message(_language()))
         return cleaned
 
     @property

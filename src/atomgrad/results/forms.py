@@ -52,13 +52,21 @@ class SelectionForm(FreeTextFormMixin, forms.Form):
                                 choices=[("", _("любой"))] + list(Channel.choices))
     registered_via = forms.ChoiceField(label=_("Канал регистрации"), required=False,
                                        choices=[("", _("любой"))] + list(Channel.choices))
+    finding = forms.TypedChoiceField(label=_("Сигнал проверки"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Голоса"), required=False, initial=STATUS_VALID, choices=[
         (STATUS_VALID, _("действительные")), (STATUS_ANNULLED, _("аннулированные")), (STATUS_ALL, _("все")),
     ])
 
-    def __init__(self, *args: object, candidates: list[tuple[int, str]], **kwargs: object) -> None:
+    def __init__(self, *args: object, candidates: list[tuple[int, str]],
+                 findings: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
+        """`findings`: the city's findings the person may see (None or empty: no «Сигнал» filter at all)."""
+        kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["candidate"].choices = [("", _("все соискатели"))] + candidates  # type: ignore[attr-defined]
+        if findings:
+            self.fields["finding"].choices = [("", _("любой"))] + findings  # type: ignore[attr-defined]
+        else:
+            del self.fields["finding"]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -74,7 +82,7 @@ class SelectionForm(FreeTextFormMixin, forms.Form):
             cast_from=data.get("cast_from"), cast_to=data.get("cast_to"),
             registered_from=data.get("registered_from"), registered_to=data.get("registered_to"),
             channel=data.get("channel") or None, registered_via=data.get("registered_via") or None,
-            status=data.get("status") or STATUS_VALID,
+            finding_id=data.get("finding"), status=data.get("status") or STATUS_VALID,
         )
 
 
@@ -101,6 +109,10 @@ class AnnulForm(ScopeMixin):
     )
     vote_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "annul-%s")  # the review page holds several forms: ids must not repeat
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
 
 class ReverseForm(ScopeMixin):
     reason_code = forms.ChoiceField(
@@ -114,6 +126,10 @@ class ReverseForm(ScopeMixin):
     )
     annulment_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "reverse-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
 
 class DisqualifyForm(FreeTextFormMixin, forms.Form):
     candidate = forms.TypedChoiceField(label=_("Соискатель"), coerce=int,
@@ -123,6 +139,7 @@ class DisqualifyForm(FreeTextFormMixin, forms.Form):
                              error_messages={"required": _("Укажите основание снятия.")})
 
     def __init__(self, *args: object, candidates: list[tuple[int, str]], **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "disqualify-%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["candidate"].choices = [("", _("— выберите —"))] + candidates  # type: ignore[attr-defined]
 
@@ -139,6 +156,10 @@ class TieForm(FreeTextFormMixin, forms.Form):
     explanation = forms.CharField(label=_("Пояснение: как применено правило"), max_length=REASON_MAX_LENGTH,
                                   widget=forms.Textarea(attrs={"rows": 3}),
                                   error_messages={"required": _("Поясните, как применено правило.")})
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "tie-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class SignForm(forms.Form):

@@ -102,15 +102,11 @@ def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
 
 
 def _votes_ru(number: int) -> str:
-    if number % 10 == 1 and number % 100 != 11:
-        return f"{number} голос"
-    if 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
-        return f"{number} голоса"
-    return f"{number} голосов"
+    return f"{number} {timefmt.plural(number, 'голос,голоса,голосов')}"
 
 
 def _votes_en(number: int) -> str:
-    return f"{number} vote" if number == 1 else f"{number} votes"
+    return f"{number} {timefmt.plural(number, 'vote,votes')}"
 
 
 def _moment(value: dt.datetime, language: str) -> str:
