@@ -126,3 +126,10 @@ def test_summary_api_matches_the_page(demo, client):
     assert missing.json()["code"] == "city_not_found" and set(missing.json()["message"]) == {"ru", "en"}
     schema = client.get("/api/openapi.json").json()
     assert "/api/v1/stats/development/summary" in schema["paths"]
+
+
+def test_lists_take_odd_filters_calmly(demo, client):
+    for url in ("/stats/events/?year=0", "/stats/events/?year=99999999", "/stats/contest/?year=0&result=x",
+                "/stats/projects/?city=nowhere&late=2", "/stats/summary/?year=1"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/api/v1/stats/development/events?year=0").status_code == 422

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from atomgrad.cities.models import City
 from atomgrad.citystats import programmes
+from atomgrad.citystats.models import YEAR_MAX, YEAR_MIN
 from atomgrad.citystats.schemas import StatsErrorOut
 from atomgrad.citystats.services.devdata import city_document, event_json, plan_json, reach_json
 from atomgrad.citystats.summary import default_year, department_summary
@@ -68,7 +69,8 @@ def city_development(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.get("/stats/development/summary", response={200: SummaryOut}, summary="The Department's summary")
-def summary(request: HttpRequest, year: int | None = None) -> dict[str, Any]:
+def summary(request: HttpRequest,
+            year: int | None = Query(None, ge=YEAR_MIN, le=YEAR_MAX)) -> dict[str, Any]:
     """The release's figures computed from the rows; `figures.*.rows` is the public page listing those rows."""
     chosen = year if year is not None else default_year()
     s = department_summary(year=chosen)
@@ -90,7 +92,8 @@ def summary(request: HttpRequest, year: int | None = None) -> dict[str, Any]:
 
 
 @router.get("/stats/development/events", response={200: EventsOut, **NOT_FOUND}, summary="Events")
-def events(request: HttpRequest, city: str | None = None, year: int | None = None) -> dict[str, Any]:
+def events(request: HttpRequest, city: str | None = None,
+           year: int | None = Query(None, ge=YEAR_MIN, le=YEAR_MAX)) -> dict[str, Any]:
     """Events by start (times with the Moscow offset), optionally of one city and one year (Moscow calendar)."""
     chosen = _city(city) if city else None
     return {"city": city, "year": year,

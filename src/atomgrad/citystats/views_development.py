@@ -30,7 +30,16 @@ from atomgrad.citystats.forms_development import (
     kopecks_of,
 )
 from atomgrad.citystats.ical import city_calendar
-from atomgrad.citystats.models import FUNDING_SOURCES, ContestResult, Event, PlanCategory, PlanMilestone, PlanProject
+from atomgrad.citystats.models import (
+    FUNDING_SOURCES,
+    YEAR_MAX,
+    YEAR_MIN,
+    ContestResult,
+    Event,
+    PlanCategory,
+    PlanMilestone,
+    PlanProject,
+)
 from atomgrad.citystats.plans import moscow_today, plan_progress, plans_progress
 from atomgrad.citystats.services import contest as contest_service
 from atomgrad.citystats.services import plans as plan_service
@@ -54,7 +63,7 @@ def _city(slug: str) -> City:
 
 def _year(request: HttpRequest, default: int) -> int:
     raw = request.GET.get("year", "")
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
+    return int(raw) if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX else default
 
 
 def _billions(kopecks: int) -> float:
@@ -226,7 +235,7 @@ def contest_list(request: HttpRequest) -> HttpResponse:
 def event_list(request: HttpRequest) -> HttpResponse:
     city = _city_filter(request)
     raw_year = request.GET.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() else None
+    year = int(raw_year) if raw_year.isdigit() and YEAR_MIN <= int(raw_year) <= YEAR_MAX else None
     rows = list(programmes.events(city=city, year=year, programme=request.GET.get("programme") or None))
     return render(request, "citystats/development/events.html", {
         "rows": rows, "city": city, "year": year,
