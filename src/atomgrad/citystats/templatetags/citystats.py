@@ -33,10 +33,12 @@ def rub(kopecks: int | None) -> str:
 @register.filter
 def rub_short(kopecks: int | None) -> str:
     """Kopecks as a short amount: «10,6 млрд ₽», «245 млн ₽»."""
+    from django.utils.translation import gettext
+
     if kopecks is None:
         return "—"
     roubles = int(kopecks) / 100
-    for size, word in ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс.")):
+    for size, word in ((1e9, gettext("млрд")), (1e6, gettext("млн")), (1e3, gettext("тыс."))):
         if roubles >= size:
             value = roubles / size
             text = f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
