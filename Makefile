@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := cd src && ../$(BIN)/python manage.py
 
-.PHONY: run test test-sqlite test-postgres lint bench install demo clean
+.PHONY: run dev test test-sqlite test-postgres lint bench install demo clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +16,21 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 install: $(BIN)/.installed
 
-## Set up (first time) and serve the demo on http://127.0.0.1:$(PORT) with the embedded SQLite database.
+DEMO_ARGS ?=
+
+## Set up (first time) and serve the demo on http://127.0.0.1:$(PORT) with the embedded SQLite database:
+## gunicorn (the production server), static files by whitenoise, DEBUG off.
 run: install
 	$(MANAGE) migrate --noinput
-	$(MANAGE) demo --if-empty
-	cd src && DEBUG=1 DEMO_MODE=1 ../$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) demo --if-empty $(DEMO_ARGS)
+	cd src && DEMO_MODE=1 SERVE_MEDIA=1 PORT=$(PORT) exec ../$(BIN)/gunicorn -c python:atomgrad.gunicorn_conf atomgrad.wsgi
+
+## The same demo with Django's development server: reloads on every code change, DEBUG on.
+dev: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) demo --if-empty $(DEMO_ARGS)
+	cd src && DEBUG=1 DEMO_MODE=1 PORT=$(PORT) ../$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 demo: install
 	$(MANAGE) migrate --noinput

@@ -10,7 +10,7 @@ graph search:
 
 - whole vote: a pair's co-votes against the count expected if people chose their candidates independently by
   popularity, with each candidate's popularity taken from the voters who did *not* vote the pair (so the attack
-  does not inflate its own baseline); reported only if chance explains under a tenth of the co-votes;
+  does not inflate its own baseline); reported only if chance explains under a twentieth of the co-votes;
 - within minutes: for each instance, the co-votes of the same pair in a window of ±10 minutes against the
   pair's rate scaled by the city's own pair rate at that moment (news posts lift all pairs alike).
 Camouflage — the attacker adding popular real candidates — adds pairs with popular candidates, whose
@@ -34,7 +34,7 @@ MIN_COHORT = 10  # voters in a window (families are 2–5)
 MIN_WHOLE = 15  # co-votes over the whole vote
 WINDOW_NEG_LOG10_P = 10.0
 WHOLE_NEG_LOG10_P = 8.0
-WHOLE_MAX_CHANCE_SHARE = 0.1  # chance may explain at most this share of a pair's co-votes
+WHOLE_MAX_CHANCE_SHARE = 0.05  # chance may explain at most this share of a pair's co-votes
 
 
 def _pairs(frame: VoteFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -97,14 +97,17 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
     # Within minutes: each instance's co-votes in ±WINDOW/2 against the pair's rate at the city's pace then.
     order = np.lexsort((t, key_index))
     ts, ks = t[order], key_index[order]
-    span = float(ts.max() - ts.min()) + 10 * WINDOW if len(ts) else 1.0
-    line = ks * span + (ts - ts.min())
+    # Every line below puts one group after another on one axis: offsets from the season's first vote, groups
+    # `span` apart (longer than the season plus a window), so a window never reaches into the next group.
+    origin = float(frame.cast_at.min())
+    span = float(frame.cast_at.max() - origin) + 10 * WINDOW
+    line = ks * span + (ts - origin)
     lo = np.searchsorted(line, line - WINDOW / 2, side="left")
     hi = np.searchsorted(line, line + WINDOW / 2, side="right")
     n_window = hi - lo
     cpos = np.searchsorted(ctx.cities, city[order])
     corder = np.lexsort((ts, cpos))
-    cline = cpos[corder] * span + (ts[corder] - ts.min())
+    cline = cpos[corder] * span + (ts[corder] - origin)
     city_window = np.empty(len(ts))
     city_window[corder] = (np.searchsorted(cline, cline + WINDOW / 2, side="right")
                            - np.searchsorted(cline, cline - WINDOW / 2, side="left"))
@@ -114,9 +117,9 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
     voters_in_city = np.maximum(_voters_per_city(frame, ctx), 1.0)
     pa = np.maximum(votes_per_candidate[ka] - key_count, 0.0) / voters_in_city[kcity]
     pb = np.maximum(votes_per_candidate[kb] - key_count, 0.0) / voters_in_city[kcity]
-    cline_c, _ = _candidate_line(frame, cand_index.reshape(-1), span, float(ts.min()))
-    a_window = _count_near(cline_c, ka[ks], ts - ts.min(), span)
-    b_window = _count_near(cline_c, kb[ks], ts - ts.min(), span)
+    cline_c, _ = _candidate_line(frame, cand_index.reshape(-1), span, origin)
+    a_window = _count_near(cline_c, ka[ks], ts - origin, span)
+    b_window = _count_near(cline_c, kb[ks], ts - origin, span)
     lam = np.maximum.reduce([rate * city_window, a_window * np.minimum(1.0, 2 * pb[ks]),
                              b_window * np.minimum(1.0, 2 * pa[ks]), np.full(len(ts), 1e-3)])
     candidates_mask = n_window >= MIN_COHORT
@@ -157,7 +160,7 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
         n_voters = evidence["cohort_voters"]
         if is_whole:
             ru = (f"{c.voters_ru(n_voters)} выбрали одну и ту же пару соискателей, а по популярности каждого из "
-                  f"них такое совпадение ожидалось бы примерно у {expected[k]:.1f}. Голоса поданы "
+                  f"них такое совпадение ожидалось бы примерно у {c.number_ru(float(expected[k]))}. Голоса поданы "
                   f"{c.span_ru(t_inst)}.")
             en = (f"{n_voters} voters chose the same pair of candidates, where their popularity would explain "
                   f"about {expected[k]:.1f}. Votes cast {c.span_en(t_inst)}.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +18,15 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.base import File
+from django.core.files.storage import storages
 from django.utils import timezone, translation
 
 from atomgrad.award.models import Season
 from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
+from atomgrad.core.spreadsheets import xlsx_append
 from atomgrad.results.pdf.render import render_pdf, render_pdf_pages
 from atomgrad.results.selectors import published_season_data
 
@@ -70,8 +74,8 @@ def laureates_xlsx(*, season: Season, cities: list[dict[str, Any]]) -> bytes:
         cell.font = Font(bold=True)
     for city in laureate_rows(cities):
         for line in city["laureates"]:
-            sheet.append([city["city_name"], line["place"], line["full_name"], line["position"], line["workplace"],
-                          line["sphere"], line["valid"]])
+            xlsx_append(sheet, [city["city_name"], line["place"], line["full_name"], line["position"],
+                                line["workplace"], line["sphere"], line["valid"]])
     for column, width in zip("ABCDEFG", (22, 8, 36, 28, 36, 24, 12), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
@@ -149,4 +153,22 @@ def documents_build(*, season: Season, output: BinaryIO | Path | str, progress: 
     if actor is not None:
         audit_record(actor=actor, action="ceremony_documents_built", obj=season,
                      details={"season": season.year, **summary.__dict__})
+    return summary
+
+
+# Where the organisers' page (and the demo) keep the season's ZIP, in the private storage.
+DOCUMENTS_STORAGE_PATH = "documents/{year}/ceremony-documents-{year}.zip"
+
+
+def documents_store(*, season: Season, actor: AbstractBaseUser | AnonymousUser | None = None) -> DocumentsSummary:
+    """Build the ceremony documents' ZIP into the private storage, replacing an earlier one. Errors as
+    `documents_build`."""
+    storage = storages["private"]
+    path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
+    with tempfile.TemporaryFile() as archive:
+        summary = documents_build(season=season, output=archive, actor=actor)
+        archive.seek(0)
+        if storage.exists(path):
+            storage.delete(path)
+        storage.save(path, File(archive))
     return summary
