@@ -197,7 +197,8 @@ def test_open_data_neutralises_formulas_and_lists_everything(cities, programme, 
     from openpyxl import load_workbook
 
     workbook = load_workbook(BytesIO(client.get("/stats/data/development/contest.xlsx").content))
-    assert workbook.active["D2"].value.startswith("'=")
+    cell = workbook.active["D2"]  # text, quote-prefixed (core/spreadsheets.py): no formula in the file
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s" and cell.quotePrefix
     document = client.get("/stats/data/development/city-development.json").json()
     assert document["format"] == "atomgrad-citydev/1" and len(document["contest"]) == 2
     assert client.get("/stats/data/development/other.csv").status_code == 404

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -270,7 +270,8 @@ def _organiser_only(request: HttpRequest) -> HttpResponse | None:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
     if not user_is_organiser(request.user):
-        return HttpResponseForbidden(_("Эти данные ведут только организаторы."))
+        return render(request, "citystats/forbidden.html",
+                      {"message": _("Эти данные ведут только организаторы.")}, status=403)
     return None
 
 
