@@ -204,3 +204,18 @@ def test_open_data_neutralises_formulas_and_lists_everything(cities, programme, 
     assert client.get("/stats/data/development/other.csv").status_code == 404
     events = client.get("/api/v1/stats/development/events?city=alpha&year=2025").json()
     assert events == {"city": "alpha", "year": 2025, "events": []}
+
+
+def test_organisers_add_an_event_in_the_admin_through_the_audited_service(cities, programme, client):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.org", "pass-123-word")
+    client.force_login(admin_user)
+    response = client.post("/admin/citystats/event/add/", {
+        "city": cities["alpha"].pk, "programme": programme.pk, "title": "Форум", "starts_at_0": "01.05.2026",
+        "starts_at_1": "18:00", "duration_minutes": "120", "format": "in_person", "place": "ДК"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = Event.objects.get()
+    assert event.starts_at == dt.datetime(2026, 5, 1, 18, 0, tzinfo=MOSCOW)  # entered in Moscow time
+    assert event.attendance is None
+    assert AuditLogEntry.objects.filter(action="citystats.event_create", object_id=str(event.pk)).exists()
