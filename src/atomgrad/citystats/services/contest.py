@@ -156,6 +156,9 @@ def _snapshot(application: ContestApplication) -> dict[str, Any]:
 def _contest_replace(*, rows: dict[tuple[City, int], dict[str, Any]], actor: Actor, file_name: str,
                      file_sha256: str, is_demo: bool) -> ContestImportResult:
     result = ContestImportResult(years=sorted({year for _city, year in rows}))
+    # Two imports or edits touching the same city run one after the other (the cities' rows locked in one order),
+    # so two first applications of a city and year never race to the unique constraint.
+    list(City.objects.select_for_update().filter(pk__in={city.pk for city, _year in rows}).order_by("pk"))
     for year in result.years:
         existing = ContestApplication.objects.select_for_update().filter(year=year).select_related("city")
         old = {application.city.slug: _snapshot(application) for application in existing}
@@ -194,6 +197,7 @@ def application_save(*, city: City, year: int, actor: Actor, reason: str = "", *
         key, code, ru, en = problems[0]
         raise ApplicationError(code, ru[:1].upper() + ru[1:] + ".", en[:1].upper() + en[1:] + ".",
                                details={"field": key, "problems": [p[1] for p in problems]})
+    list(City.objects.select_for_update().filter(pk=city.pk))  # serialises edits of the city (see the import)
     application = ContestApplication.objects.select_for_update().filter(city=city, year=year).first()
     old = _snapshot(application) if application else {}
     if application is None:

@@ -239,6 +239,9 @@ def _plans_replace(*, rows: list[_Row], actor: Actor, file_name: str, file_sha25
     by_city: dict[City, dict[str, list[_Row]]] = {}
     for row in rows:
         by_city.setdefault(row.city, {}).setdefault(row.code, []).append(row)
+    # Two imports naming the same city run one after the other: lock the cities' rows (in one order, so two
+    # imports cannot deadlock) before creating or replacing their plans.
+    list(City.objects.select_for_update().filter(pk__in=[city.pk for city in by_city]).order_by("pk"))
     for city in sorted(by_city, key=lambda c: c.name_ru):
         plan, _created = MasterPlan.objects.select_for_update().get_or_create(city=city)
         old = {project.code: project_snapshot(project)
