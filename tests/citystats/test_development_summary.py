@@ -80,6 +80,10 @@ def test_every_summary_figure_links_to_its_rows(demo, client):
     summary = department_summary(year=year, now=NOW)
     html = client.get(f"/stats/summary/?year={year}").content.decode()
     figures = re.findall(r'<li data-figure="(\w+)"><a href="([^"]+)"><span class="stat-number">([^<]+)</span>', html)
+    text = re.sub(r"<[^>]+>", "", html)
+    text = " ".join(text.split())
+    assert "14 атомградов победили в конкурсе Минстроя 2025 года" in text  # Russian plural forms, not n == 1
+    assert f"{summary.events} мероприят" in text and "в 26 городах" in text
     assert {key for key, _url, _value in figures} == {"contest_winners", "events", "reach", "big_plan",
                                                       "late_projects"}
     for key, url, value in figures:
