@@ -55,7 +55,8 @@ def test_resident_verifies_a_phone_votes_twice_checks_a_receipt_and_is_refused_a
     assert_no_phone(page)
 
     # Back at the candidate it was about: confirm, and the receipt is shown.
-    expect(page.get_by_text(re.compile(f"Вы голосуете за\\s+{name_case(first.full_name, 'accusative')}"))).to_be_visible()
+    first_accusative = name_case(first.full_name, "accusative")
+    expect(page.get_by_text(re.compile(f"Вы голосуете за\\s+{first_accusative}"))).to_be_visible()
     page.get_by_role("button", name="Подтвердить").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ваш голос принят")
     first_receipt = receipt_display(Vote.objects.get(candidate=first).receipt)
@@ -81,7 +82,8 @@ def test_resident_verifies_a_phone_votes_twice_checks_a_receipt_and_is_refused_a
 
     # A third vote: the card no longer offers it, and going to it directly is refused with the limit.
     page.goto(f"{live_server.url}/cities/{city.slug}/")
-    expect(page.get_by_role("button", name=f"Голосовать за {name_case(third.full_name, 'accusative')}")).to_have_count(0)
+    third_button = page.get_by_role("button", name=f"Голосовать за {name_case(third.full_name, 'accusative')}")
+    expect(third_button).to_have_count(0)
     expect(page.get_by_text("Все ваши голоса отданы: 2 из 2.").first).to_be_visible()
     page.goto(f"{live_server.url}/vote/candidates/{third.pk}/")
     expect(page.get_by_role("alert")).to_contain_text("Вы уже отдали все голоса")
