@@ -108,10 +108,14 @@ else:  # frame
     season = Season.objects.get(year=size)
     connection.ensure_connection()
     baseline = peak_mib()
-    began = time.perf_counter()
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    began, cpu_began = time.perf_counter(), cpu()
     frame = vote_frame(season=season)
-    seconds = time.perf_counter() - began
-    print(json.dumps({"votes": len(frame), "seconds": seconds, "peak_mib": peak_mib(), "baseline_mib": baseline}))
+    seconds, cpu_seconds = time.perf_counter() - began, cpu() - cpu_began
+    print(json.dumps({"votes": len(frame), "seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mib": peak_mib(),
+                      "baseline_mib": baseline}))
 """
 
 
@@ -150,9 +154,10 @@ def main() -> None:
                 env = environment("frame", server_url)
                 loaded = child(env, "load", args.frame_votes)
                 frame = child(env, "frame", loaded["season"])
-                say(table(["votes", "bulk load s", "vote_frame s", "process peak MiB", "baseline MiB"],
-                          [[frame["votes"], loaded["load_seconds"], frame["seconds"], frame["peak_mib"],
-                            frame["baseline_mib"]]],
+                say(table(["votes", "bulk load s", "vote_frame s", "vote_frame CPU s", "process peak MiB",
+                           "baseline MiB"],
+                          [[frame["votes"], loaded["load_seconds"], frame["seconds"], frame["cpu_seconds"],
+                            frame["peak_mib"], frame["baseline_mib"]]],
                           title=f"vote_frame ({args.database})"))
 
         if args.database == "postgres":
