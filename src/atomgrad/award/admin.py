@@ -30,8 +30,8 @@ SEASON_DATE_FIELDS = (
 class SeasonAdminForm(forms.ModelForm):
     class Meta:
         model = Season
-        fields = ["year", "title", "cities", *SEASON_DATE_FIELDS, "min_age", "laureate_cooldown_years",
-                  "votes_per_voter", "own_city_only", "counts_public"]
+        fields = ["year", "title", "cities", *SEASON_DATE_FIELDS, "ceremony_place", "min_age",
+                  "laureate_cooldown_years", "votes_per_voter", "own_city_only", "counts_public"]
 
     def clean(self) -> dict[str, Any]:
         """The phase dates must follow each other (the database refuses them otherwise, less politely)."""
@@ -59,7 +59,7 @@ class SeasonAdmin(admin.ModelAdmin):
     filter_horizontal = ["cities"]
     fieldsets = [
         (None, {"fields": ["year", "title", "cities"]}),
-        (_("Этапы (московское время)"), {"fields": list(SEASON_DATE_FIELDS)}),
+        (_("Этапы (московское время)"), {"fields": [*SEASON_DATE_FIELDS, "ceremony_place"]}),
         (_("Правила сезона"), {"fields": ["min_age", "laureate_cooldown_years", "votes_per_voter", "own_city_only",
                                           "counts_public"]}),
     ]

@@ -66,6 +66,9 @@ class Chart:
     def __html__(self) -> str:
         return self.render()
 
+    def __str__(self) -> str:  # `{{ chart }}` in a template: the template engine takes str() first
+        return self.render()
+
 
 def _label_text(bar: Bar) -> str:
     return f"{bar.label} — {bar.note}" if bar.note else bar.label

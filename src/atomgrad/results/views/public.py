@@ -27,6 +27,7 @@ from atomgrad.results.selectors import (
 from atomgrad.results.services.documents import laureate_rows
 from atomgrad.results.services.exports import ledger_jsonl, results_csv, results_document, results_xlsx
 from atomgrad.results.services.tally import reason_label
+from atomgrad.results.showcase import laureate_cards, votes_chart
 
 # The verifier lives at the repository's root (verifier/), beside src/.
 VERIFIER_PATH = Path(settings.REPO_DIR) / "verifier" / "verify_atomgrad.py"
@@ -67,7 +68,9 @@ def season_summary(request: HttpRequest, year: int) -> HttpResponse:
         "votes_annulled": sum(city["votes_annulled"] for city in published),
         "votes_valid": sum(city["votes_valid"] for city in published),
     }
-    rows = [{"city": status.city, "data": by_slug.get(status.city.slug)} for status in statuses]
+    cards = laureate_cards(datas=published)
+    rows = [{"city": status.city, "data": by_slug.get(status.city.slug), "laureates": cards.get(status.city.slug, [])}
+            for status in statuses]
     return render(request, "results/public/season.html", {
         "season": season, "rows": rows, "totals": totals, "laureates": laureate_rows(published),
         "any_published": bool(published), "ledger_public": season_fully_published(season=season),
@@ -81,6 +84,8 @@ def city_result(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     data = published_city_data(season=season, city=city)
     context = {"season": season, "city": city, "data": data, "ledger_public": season_fully_published(season=season)}
     if data is not None:
+        context["laureate_cards"] = laureate_cards(datas=[data]).get(city.slug, [])
+        context["chart"] = votes_chart(data=data, city_name=city.name)
         context["has_decisions"] = data["void"] or bool(data.get("tie_decision")) or any(
             line["disqualified"] for line in data["candidates"])
         context["reasons"] = [(reason_label(code), count) for code, count in data["annulled_by_reason"].items()]
