@@ -16,11 +16,17 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 install: $(BIN)/.installed
 
-## Set up (first time) and serve the demo on http://127.0.0.1:$(PORT) with the embedded SQLite database.
+## Set up (first time) and serve the demo on http://127.0.0.1:$(PORT) with the embedded SQLite database, with the
+## worker of the long jobs' queue (ceremony documents, protocols) beside it.
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) demo --if-empty
-	cd src && DEBUG=1 DEMO_MODE=1 ../$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@# The task queue's worker runs beside the web server and stops with it (Ctrl+C); queued jobs are rows in
+	@# the database, so a job queued while neither runs is done at the next start.
+	cd src && export DEBUG=1 DEMO_MODE=1; \
+	../$(BIN)/python manage.py db_worker --no-reload --worker-id make-run & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	../$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 demo: install
 	$(MANAGE) migrate --noinput

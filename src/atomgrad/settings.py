@@ -55,7 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "atomgrad.core",
+    "atomgrad.jobs",
     "atomgrad.cities",
     "atomgrad.award",
     "atomgrad.voting",
@@ -77,6 +80,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "atomgrad.urls"
+
+# Long jobs (ceremony documents, the season's protocols): the Django tasks framework (the `django-tasks`
+# backport) with its database backend, so the queue needs no server of its own and a queued job survives a
+# restart; `manage.py db_worker` runs them (`make run` starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 WSGI_APPLICATION = "atomgrad.wsgi.application"
 
 TEMPLATES = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("atomgrad.award.urls")),
     path("", include("atomgrad.voting.urls")),
     path("", include("atomgrad.results.urls")),
+    path("", include("atomgrad.jobs.urls")),
 ]
 
 if settings.DEBUG:

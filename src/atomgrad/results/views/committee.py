@@ -7,15 +7,12 @@ Thin adapters over `results.services`. Every page needs a log-in; a city the per
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import File
-from django.core.files.storage import storages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -30,6 +27,8 @@ from atomgrad.award.models import Season
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import access_city, cities_for_user, user_is_organiser
 from atomgrad.core.errors import ApplicationError
+from atomgrad.jobs.selectors import job_latest, job_latest_done
+from atomgrad.jobs.services import job_start
 from atomgrad.results.forms import (
     AnnulForm,
     DisqualifyForm,
@@ -40,6 +39,7 @@ from atomgrad.results.forms import (
     SignForm,
     TieForm,
 )
+from atomgrad.results.jobs import CEREMONY_DOCUMENTS, SEASON_PROTOCOLS
 from atomgrad.results.models import CityDecision, CityProtocol
 from atomgrad.results.permissions import city_is_frozen, user_is_committee_member
 from atomgrad.results.selectors import (
@@ -60,7 +60,6 @@ from atomgrad.results.services.decisions import (
     decision_withdraw,
     tie_decide,
 )
-from atomgrad.results.services.documents import documents_build
 from atomgrad.results.services.exports import audit_csv
 from atomgrad.results.services.protocol import protocol_attach_scan, protocol_generate, protocol_sign
 from atomgrad.results.services.publication import publication_publish_city, publication_publish_season
@@ -68,7 +67,6 @@ from atomgrad.results.services.tally import city_tally, reason_label
 from atomgrad.voting.services.ballots import voting_closes_at
 
 VOTES_PAGE_SIZE = 50
-DOCUMENTS_STORAGE_PATH = "documents/{year}/ceremony-documents-{year}.zip"
 
 
 def _season_or_404(year: int) -> Season:
@@ -115,7 +113,10 @@ def index(request: HttpRequest) -> HttpResponse:
         statuses = season_city_statuses(season=season)
         allowed = {city.pk for city in cities}
         context["statuses"] = [status for status in statuses if status.city.pk in allowed]
-        context["documents_ready"] = storages["private"].exists(DOCUMENTS_STORAGE_PATH.format(year=season.year))
+        if context["is_organiser"]:
+            params = {"season": season.year}
+            context["documents_job"] = job_latest(kind=CEREMONY_DOCUMENTS, params=params)
+            context["protocols_job"] = job_latest(kind=SEASON_PROTOCOLS, params=params)
     return render(request, "results/committee/index.html", context)
 
 
@@ -502,41 +503,41 @@ def publish_season(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_POST
-@never_cache
 @login_required
 def documents_make(request: HttpRequest, year: int) -> HttpResponse:
-    """Build the ceremony documents' ZIP into private storage (for a big season, use the `documents`
-    command: it shows progress)."""
+    """Queue the ceremony documents (a long job: the page that follows shows its progress)."""
+    return _job_start(request, year, CEREMONY_DOCUMENTS)
+
+
+@require_POST
+@login_required
+def protocols_make(request: HttpRequest, year: int) -> HttpResponse:
+    """Queue the ZIP of every city's protocol."""
+    return _job_start(request, year, SEASON_PROTOCOLS)
+
+
+def _job_start(request: HttpRequest, year: int, kind: str) -> HttpResponse:
     _organiser_or_404(request)
     season = _season_or_404(year)
-    storage = storages["private"]
-    path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
     try:
-        with tempfile.TemporaryFile() as archive:
-            summary = documents_build(season=season, output=archive, actor=request.user)
-            archive.seek(0)
-            if storage.exists(path):
-                storage.delete(path)
-            storage.save(path, File(archive))
+        job = job_start(kind=kind, actor=request.user, params={"season": season.year})
     except ApplicationError as error:
         _error_message(request, error)
-    else:
-        messages.success(request, _t("Документы сформированы: дипломов %(diplomas)s, грамот %(grants)s.")
-                         % {"diplomas": summary.diplomas, "grants": summary.grants})
-    return redirect(reverse("results:committee_index") + f"?season={season.year}")
+        return redirect(reverse("results:committee_index") + f"?season={season.year}")
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @require_GET
 @never_cache
 @login_required
-def documents_download(request: HttpRequest, year: int) -> FileResponse:
+def documents_download(request: HttpRequest, year: int) -> HttpResponse:
+    """The latest finished ceremony documents of the season (the job page has the same link)."""
     _organiser_or_404(request)
     season = _season_or_404(year)
-    storage = storages["private"]
-    path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
-    if not storage.exists(path):
+    job = job_latest_done(kind=CEREMONY_DOCUMENTS, params={"season": season.year})
+    if job is None:
         raise Http404
-    return FileResponse(storage.open(path, "rb"), as_attachment=True, filename=f"ceremony-documents-{year}.zip")
+    return redirect("jobs:download", job_id=job.pk)
 
 
 @require_GET
