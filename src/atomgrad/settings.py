@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "atomgrad.core.context_processors.site",
+                "atomgrad.bot.context_processors.telegram_bot",
             ],
         },
     },
@@ -206,6 +207,8 @@ OTP_ALLOWED_REGIONS = env_list("OTP_ALLOWED_REGIONS", "RU")
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")
 TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
+# The bot's @username for the site's links and QR codes; unset, it is asked from the Bot API (getMe) and cached.
+TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
 
 # --- Security -------------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
