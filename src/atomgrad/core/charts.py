@@ -8,7 +8,8 @@ A chart is never the only carrier of its numbers. `bar_chart` returns a `Chart` 
 
 The SVG uses presentation attributes and classes only (no `style` attributes, nothing inline for the CSP to
 forbid); `site.css` colours it on the page, and the attributes are its defaults in a PDF or on its own.
-Bars are horizontal, one per row with the label above the bar, so long Russian names fit a 360 px phone.
+Bars are horizontal, one per row with the label above the bar, so long Russian names fit a 360 px phone; the
+SVG is as wide as its column and its text keeps its size (no viewBox scaling).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-# Geometry in SVG user units. The viewBox scales with the page (width: 100%, capped in site.css).
-WIDTH = 400
+# Geometry: heights in pixels, so the text keeps its size on any screen; horizontal positions in percent of
+# the SVG's width (100% of its column), so the bars stretch with the page without shrinking the labels.
 LABEL_HEIGHT = 18  # the label line above each bar
 BAR_HEIGHT = 16
 ROW_GAP = 10
-VALUE_SPACE = 56  # room at the right of the longest bar for its value
+VALUE_SPACE_PERCENT = 16  # room at the right of the longest bar for its value
 FONT_SIZE = 14
+LABEL_MAX_CHARS = 36  # about what fits a 360 px phone at FONT_SIZE; the full label is in the data table
 
 _ids = itertools.count(1)
 
@@ -88,28 +90,28 @@ def bar_chart(*, title: str, summary: str, bars: Iterable[Bar], label_heading: s
     top = max((bar.value for bar in items), default=0) or 1
     row_height = LABEL_HEIGHT + BAR_HEIGHT + ROW_GAP
     height = max(row_height * len(items), row_height)
-    scale = (WIDTH - VALUE_SPACE) / top
+    scale = (100 - VALUE_SPACE_PERCENT) / top
     parts = [
         format_html(
-            '<svg class="chart chart-bars" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" '
-            'width="100%" role="img" aria-labelledby="{}-title {}-desc" font-size="{}" '
+            '<svg class="chart chart-bars" xmlns="http://www.w3.org/2000/svg" width="100%" height="{}" '
+            'role="img" aria-labelledby="{}-title {}-desc" font-size="{}" '
             'font-family="system-ui, \'DejaVu Sans\', sans-serif">',
-            WIDTH, height, chart_id, chart_id, FONT_SIZE,
+            height, chart_id, chart_id, FONT_SIZE,
         ),
         format_html('<title id="{}-title">{}</title>', chart_id, title),
         format_html('<desc id="{}-desc">{}</desc>', chart_id, summary),
     ]
     for index, bar in enumerate(items):
         y = index * row_height
-        length = round(bar.value * scale, 1)
+        length = round(bar.value * scale, 2)
         css = "chart-bar chart-bar-highlight" if bar.highlight else "chart-bar"
         fill = "#0a4fa3" if bar.highlight else "#7a8496"
         parts.append(format_html(
             '<g class="chart-row"><text class="chart-label" x="0" y="{}" fill="#1a1f2b">{}</text>'
-            '<rect class="{}" x="0" y="{}" width="{}" height="{}" rx="2" fill="{}"/>'
-            '<text class="chart-value" x="{}" y="{}" fill="#1a1f2b" font-weight="700">{}</text></g>',
-            y + LABEL_HEIGHT - 5, _truncate(_label_text(bar)), css, y + LABEL_HEIGHT, max(length, 1), BAR_HEIGHT,
-            fill, length + 6, y + LABEL_HEIGHT + BAR_HEIGHT - 3, number_format(bar.value),
+            '<rect class="{}" x="0" y="{}" width="{}%" height="{}" rx="2" fill="{}"/>'
+            '<text class="chart-value" x="{}%" y="{}" fill="#1a1f2b" font-weight="700">{}</text></g>',
+            y + LABEL_HEIGHT - 5, _truncate(_label_text(bar)), css, y + LABEL_HEIGHT, max(length, 0.3), BAR_HEIGHT,
+            fill, round(length + 1.5, 2), y + LABEL_HEIGHT + BAR_HEIGHT - 3, number_format(bar.value),
         ))
     parts.append(mark_safe("</svg>"))  # noqa: S308
     svg = mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every part is escaped by format_html
@@ -117,7 +119,7 @@ def bar_chart(*, title: str, summary: str, bars: Iterable[Bar], label_heading: s
                  bars=items, svg=svg)
 
 
-def _truncate(text: str, limit: int = 46) -> str:
+def _truncate(text: str, limit: int = LABEL_MAX_CHARS) -> str:
     """A label short enough for the viewBox; the full text is in the data table."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
