@@ -15,7 +15,8 @@ Download both files from the season's results page (/results/<year>/). The progr
    comes after it; and that the published places follow the valid votes.
 
 It exits 0 only when everything matches, and otherwise prints the first entry or count that disagrees and
-exits 1 (2 for a file it cannot read or a wrong command line).
+exits 1 (2 for a file it cannot read — not UTF-8, not JSON, a results file not of its format — or a wrong command
+line). Whatever the files hold, the answer is one of these three: never a traceback.
 
 Memory does not grow with the number of votes: the ledger is read twice, line by line. The first pass keeps
 per-candidate counters and the annulments (an annulment names its vote only by sequence number, so the vote's
@@ -32,6 +33,7 @@ import gzip
 import hashlib
 import json
 import sys
+import zlib
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,10 +51,17 @@ INT_FIELDS = ("season", "sequence", "candidate")
 STR_FIELDS = ("kind", "created_at", "voter", "city", "prev_hash")
 NULLABLE_STR_FIELDS = ("channel", "reason_code", "reason")
 LAUREATE_PLACES = 3
+# The canonical encoding equals RFC 8785 for integers below 2**53 (JSON numbers as IEEE doubles); every integer of
+# an entry must be in that range, so that any RFC 8785 implementation reproduces the same bytes.
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 class Disagreement(Exception):
     """The first thing that does not match; its message says what and where."""
+
+
+class Unreadable(Exception):
+    """A file that cannot be read as what it should be (exit status 2)."""
 
 
 @dataclass
@@ -158,9 +167,14 @@ _DECODER = json.JSONDecoder()
 
 def canonical_hash(entry: dict[str, Any]) -> str:
     """SHA-256 of the entry's canonical encoding (its ENTRY_FIELDS only; `entry_hash` and any other key left
-    out)."""
+    out). A string holding a lone surrogate (JSON allows the escape `\\ud800`, Unicode has no such character) has
+    no UTF-8 encoding, so such an entry cannot be canonical: a Disagreement."""
     body = entry if len(entry) == len(ENTRY_FIELDS) else {name: entry[name] for name in ENTRY_FIELDS}
-    return hashlib.sha256(_ENCODER.encode(body).encode("utf-8")).hexdigest()
+    try:
+        encoded = _ENCODER.encode(body).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Disagreement("a string holds a lone surrogate (\\ud800–\\udfff), which is not Unicode text") from None
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def shape_is_sound(entry: Any) -> bool:
@@ -177,6 +191,9 @@ def shape_is_sound(entry: Any) -> bool:
             and (entry["reason_code"] is None or type(entry["reason_code"]) is str)
             and (entry["reason"] is None or type(entry["reason"]) is str)
             and entry["kind"] in KINDS
+            and 0 <= entry["season"] <= MAX_SAFE_INTEGER and 0 <= entry["sequence"] <= MAX_SAFE_INTEGER
+            and 0 <= entry["candidate"] <= MAX_SAFE_INTEGER
+            and (entry["target_sequence"] is None or 0 <= entry["target_sequence"] <= MAX_SAFE_INTEGER)
         )
     except KeyError:
         return False
@@ -194,6 +211,10 @@ def check_shape(entry: Any, where: str) -> None:
     value = entry["target_sequence"]
     if value is not None and type(value) is not int:
         raise Disagreement(f"{where}: target_sequence must be an integer or null")
+    for name in (*INT_FIELDS, "target_sequence"):
+        if entry[name] is not None and not 0 <= entry[name] <= MAX_SAFE_INTEGER:
+            raise Disagreement(f"{where}: {name} must be between 0 and 2**53 - 1 (the range of the canonical "
+                               "encoding)")
     for name in STR_FIELDS:
         if not isinstance(entry[name], str):
             raise Disagreement(f"{where}: {name} must be a string")
@@ -213,7 +234,7 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
         where = f"entry {expected_sequence} (line {line_number})"
         try:
             entry = _DECODER.decode(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Disagreement(f"{where}: not valid JSON") from None
         if not shape_is_sound(entry):
             check_shape(entry, where)
@@ -226,7 +247,10 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
             raise Disagreement(f"{where}: prev_hash does not match the previous entry's hash "
                                "(an entry is missing, changed or out of order)")
         claimed = entry.pop("entry_hash")
-        digest = canonical_hash(entry)
+        try:
+            digest = canonical_hash(entry)
+        except Disagreement as disagreement:
+            raise Disagreement(f"{where}: {disagreement}") from None
         if claimed != digest:
             raise Disagreement(f"{where}: entry_hash does not match the entry's fields (the entry was changed)")
         if recount.season is None:
@@ -311,6 +335,62 @@ def second_pass(path: str, recount: Recount) -> None:
         next_vote = annulments.vote_sequences[order[position]]
 
 
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _is_optional_int(value: Any) -> bool:
+    return value is None or type(value) is int
+
+
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+# The fields of the results file that the comparison reads, with the type each must have.
+CITY_FIELDS = {"city_slug": _is_str, "votes_cast": _is_int, "votes_annulled": _is_int, "votes_valid": _is_int,
+               "void": _is_bool, "voters_voted": _is_int}
+CANDIDATE_FIELDS = {"id": _is_int, "full_name": _is_str, "cast": _is_int, "annulled": _is_int, "valid": _is_int}
+CANDIDATE_OPTIONAL_FIELDS = {"place": _is_optional_int, "laureate": _is_bool, "disqualified": _is_bool}
+
+
+def check_results_shape(results: Any) -> None:
+    """The results file is an atomgrad-results/1 document with every field the comparison reads, each of its
+    type; otherwise it is not a results file at all (Unreadable, exit status 2), whatever it holds."""
+    if not isinstance(results, dict) or results.get("format") != "atomgrad-results/1":
+        raise Unreadable("the results file is not in the atomgrad-results/1 format")
+    cities = results.get("cities", [])
+    if not _is_int(results.get("season")) or not isinstance(cities, list):
+        raise Unreadable("the results file has no season (an integer) or no list of cities")
+    for position, city in enumerate(cities, start=1):
+        where = f"the results file, city {position}"
+        if not isinstance(city, dict):
+            raise Unreadable(f"{where}: not a JSON object")
+        for name, check in CITY_FIELDS.items():
+            if not check(city.get(name)):
+                raise Unreadable(f"{where}: {name} is missing or of the wrong type")
+        protocol = city.get("protocol")
+        if not isinstance(protocol, dict) or not _is_int(protocol.get("ledger_sequence")) \
+                or not _is_str(protocol.get("ledger_head_hash")):
+            raise Unreadable(f"{where}: the protocol's ledger_sequence or ledger_head_hash is missing or wrong")
+        reasons = city.get("annulled_by_reason")
+        if not isinstance(reasons, dict) or not all(_is_int(number) for number in reasons.values()):
+            raise Unreadable(f"{where}: annulled_by_reason must map reason codes to integers")
+        candidates = city.get("candidates")
+        if not isinstance(candidates, list):
+            raise Unreadable(f"{where}: candidates must be a list")
+        for line in candidates:
+            if not isinstance(line, dict) \
+                    or not all(check(line.get(name)) for name, check in CANDIDATE_FIELDS.items()) \
+                    or not all(check(line[name]) for name, check in CANDIDATE_OPTIONAL_FIELDS.items() if name in line):
+                raise Unreadable(f"{where}: a candidate's id, full_name, cast, annulled, valid, place, laureate or "
+                                 "disqualified is missing or of the wrong type")
+
+
 def wanted_sequences(results: dict[str, Any]) -> set[int]:
     wanted = set()
     for city in results.get("cities", []):
@@ -386,7 +466,8 @@ def compare(recount: Recount, results: dict[str, Any], *, count_voters: bool) ->
 
 def places_check(city: dict[str, Any], where: str) -> None:
     """Places follow the valid votes: no candidate has a better place than one with more valid votes; a void
-    city and disqualified candidates have no place; laureates are the places 1–3."""
+    city and disqualified candidates have no place; laureates are the places 1–3 with at least the minimum of
+    valid votes (one, or the season's `min_valid_votes`)."""
     ranked = [line for line in city["candidates"] if line.get("place") is not None]
     if city["void"] and ranked:
         raise Disagreement(f"{where}: the city's vote is void but candidates have places")
@@ -395,11 +476,21 @@ def places_check(city: dict[str, Any], where: str) -> None:
             raise Disagreement(f"{where}, candidate {line['id']}: disqualified but placed {line['place']}")
         if line.get("laureate") and not (line.get("place") and line["place"] <= LAUREATE_PLACES):
             raise Disagreement(f"{where}, candidate {line['id']}: a laureate without a place among the top three")
+        if line.get("laureate") and line["valid"] < max(1, int(city.get("min_valid_votes") or 1)):
+            raise Disagreement(f"{where}, candidate {line['id']}: a laureate with {line['valid']} valid votes, "
+                               f"below the season's minimum")
     ranked.sort(key=lambda line: line["place"])
     for better, worse in zip(ranked, ranked[1:], strict=False):
         if better["valid"] < worse["valid"]:
             raise Disagreement(f"{where}: candidate {better['id']} is placed {better['place']} with {better['valid']} "
                                f"valid votes, above candidate {worse['id']} with {worse['valid']}")
+
+
+def say(text: str, stream: IO[str]) -> None:
+    """Print a message that may quote the files' own text (a lone surrogate, a character the terminal's encoding
+    lacks) escaped rather than failing to print it."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    print(text.encode(encoding, "backslashreplace").decode(encoding), file=stream)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -415,31 +506,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print only a disagreement")
     args = parser.parse_args(argv)
 
+    head: tuple[int, str] | None = None
+    if args.head:
+        sequence_text, _, head_hash = args.head.partition(":")
+        if not sequence_text.isascii() or not sequence_text.isdigit():
+            parser.error("--head must be SEQUENCE:HASH, e.g. 1024:3f7a…")
+        head = int(sequence_text), head_hash
+
     results: dict[str, Any] = {}
     if args.results:
         try:
             with open(args.results, encoding="utf-8") as stream:
                 results = json.load(stream)
-        except (OSError, ValueError) as error:
-            print(f"cannot read the results file: {error}", file=sys.stderr)
+            check_results_shape(results)
+        except (OSError, ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+            say(f"cannot read the results file: {error}", sys.stderr)
             return 2
-        if results.get("format") != "atomgrad-results/1":
-            print("the results file is not in the atomgrad-results/1 format", file=sys.stderr)
+        except Unreadable as error:
+            say(str(error), sys.stderr)
             return 2
     try:
         recount = first_pass(args.ledger, wanted_hashes=wanted_sequences(results), count_voters=args.count_voters)
         second_pass(args.ledger, recount)
-        if args.head:
-            sequence_text, _, head_hash = args.head.partition(":")
-            if recount.entries != int(sequence_text) or recount.head_hash != head_hash:
-                raise Disagreement(f"the ledger ends at entry {recount.entries} with hash {recount.head_hash}, "
-                                   f"not {args.head}")
+        if head is not None and (recount.entries, recount.head_hash) != head:
+            raise Disagreement(f"the ledger ends at entry {recount.entries} with hash {recount.head_hash}, "
+                               f"not {args.head}")
         checked = compare(recount, results, count_voters=args.count_voters) if args.results else 0
     except Disagreement as disagreement:
-        print(f"FAIL: {disagreement}")
+        say(f"FAIL: {disagreement}", sys.stdout)
         return 1
-    except OSError as error:
-        print(f"cannot read the ledger: {error}", file=sys.stderr)
+    except (OSError, UnicodeDecodeError, EOFError, zlib.error) as error:  # gzip: truncated or corrupt stream
+        say(f"cannot read the ledger (UTF-8 JSON Lines, optionally gzip): {error}", sys.stderr)
         return 2
     if not args.quiet:
         print(f"OK: {recount.entries} ledger entries, every hash link verified; head {recount.head_hash}")
@@ -448,7 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             for city, counts in sorted(recount.counts.items()):
                 for candidate, count in sorted(counts.items(), key=lambda item: -item[1].valid):
-                    print(f"{city}\t{candidate}\tcast {count.cast}\tannulled {count.annulled}\tvalid {count.valid}")
+                    say(f"{city}\t{candidate}\tcast {count.cast}\tannulled {count.annulled}\tvalid {count.valid}",
+                        sys.stdout)
     return 0
 
 

@@ -1,12 +1,68 @@
 """The JSON API root: /api/v1/ (each app adds its router), OpenAPI document at /api/openapi.json."""
 
-from django.http import HttpRequest, JsonResponse
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.middleware import api_error_response
 
-api = NinjaAPI(
+logger = logging.getLogger("atomgrad.api")
+
+# The refusals any operation can answer, documented on each operation by `AtomgradAPI` (the shape is
+# `core.errors.ApplicationError.as_json()`).
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message", "details"],
+    "properties": {
+        "code": {"type": "string", "description": "Стабильный код отказа / A stable, machine-readable code"},
+        "message": {
+            "type": "object", "required": ["ru", "en"],
+            "properties": {"ru": {"type": "string"}, "en": {"type": "string"}},
+        },
+        "details": {"type": "object", "additionalProperties": True},
+    },
+}
+GENERIC_REFUSALS = {
+    400: "`invalid_json`: the body is not a JSON object; `invalid_characters`: NUL (U+0000) somewhere in the "
+           "request / тело не JSON или в запросе символ NUL",
+    401: "`not_authenticated`: no valid bearer token / нет действующего токена",
+    422: "`invalid_request`: a parameter or field does not match this document (`details.errors` says where) "
+           "/ запрос не соответствует описанию",
+}
+
+
+class AtomgradAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document lists, on every operation, the refusals any operation can answer (400 for
+    a body that is not JSON or a NUL anywhere, 422 for parameters that do not match, 401 where a token is
+    needed), all with the one error schema — so a client, or schemathesis, knows every status it may get."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                statuses = [400]
+                if operation.get("parameters") or operation.get("requestBody"):
+                    statuses.append(422)
+                if operation.get("security"):
+                    statuses.append(401)
+                for status in statuses:
+                    responses.setdefault(status, {"description": GENERIC_REFUSALS[status], "content": error})
+                for status, response in responses.items():
+                    if int(status) in GENERIC_REFUSALS and not response.get("description", "").startswith("`"):
+                        response["description"] = GENERIC_REFUSALS[int(status)] + ". " + response.get("description", "")
+        return schema
+
+
+api = AtomgradAPI(
     title="atomgrad API",
     version="1",
     description=(
@@ -69,8 +125,22 @@ def http_error(request: HttpRequest, exc: HttpError) -> JsonResponse:
     return JsonResponse(refusal.as_json(), status=refusal.status)
 
 
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> JsonResponse:
+    return api_error_response(404)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> JsonResponse:
+    """A bug or an outage (the database gone) is a 500 in the one error shape, logged with its traceback; the
+    answer says nothing about the cause."""
+    logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return api_error_response(500)
+
+
 def _register_routers() -> None:
     from atomgrad.award.api import router as award_router
+    from atomgrad.citystats.api import router as citystats_router
     from atomgrad.results.api import router as results_router
     from atomgrad.voting.api import router as voting_router
     from atomgrad.voting.api_auth import router as auth_router
@@ -79,6 +149,7 @@ def _register_routers() -> None:
     api.add_router("", voting_router)
     api.add_router("", auth_router)
     api.add_router("", results_router)
+    api.add_router("", citystats_router)
 
 
 _register_routers()

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "atomgrad.core",
     "atomgrad.jobs",
     "atomgrad.cities",
+    "atomgrad.citystats",
     "atomgrad.award",
     "atomgrad.voting",
     "atomgrad.results",
@@ -69,7 +70,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "atomgrad.core.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "atomgrad.core.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "atomgrad.core.middleware.RussianFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,11 +205,16 @@ OTP_CODES_PER_NUMBER_PER_HOUR = int(os.environ.get("OTP_CODES_PER_NUMBER_PER_HOU
 OTP_CODES_PER_ADDRESS_PER_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_PER_HOUR", "20"))
 OTP_RESEND_INTERVAL_SECONDS = int(os.environ.get("OTP_RESEND_INTERVAL_SECONDS", "60"))
 OTP_ALLOWED_REGIONS = env_list("OTP_ALLOWED_REGIONS", "RU")
+# Days after a season's publication that the votes' detection signals and findings are kept
+# (`manage.py integrity_purge`, docs/integrity.md).
+INTEGRITY_SIGNALS_RETENTION_DAYS = int(os.environ.get("INTEGRITY_SIGNALS_RETENTION_DAYS", "90"))
 
 # --- Telegram -------------------------------------------------------------------------------------------
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")
 TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
+# Interactive replies answered 429 are sent again after Telegram's retry_after, within this many seconds in all.
+TELEGRAM_RETRY_MAX_WAIT = float(os.environ.get("TELEGRAM_RETRY_MAX_WAIT", "20"))
 # The bot's @username for the site's links and QR codes; unset, it is asked from the Bot API (getMe) and cached.
 TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("atomgrad.voting.urls")),
     path("", include("atomgrad.results.urls")),
     path("", include("atomgrad.jobs.urls")),
+    path("", include("atomgrad.citystats.urls")),
 ]
 
 if settings.DEBUG:

@@ -299,6 +299,16 @@ def test_accepting_over_http(world, mailoutbox, django_capture_on_commit_callbac
     client = logged_in(world.member_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(decide_url(world.application_a), {"decision": "accept", "comment": ""})
+    # first the confirmation: nothing is decided yet, the page says what will happen
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Отменить это решение нельзя" in page and "Да, принять и опубликовать" in page
+    assert '<input type="hidden" name="confirmed" value="on">' in page
+    world.application_a.refresh_from_db()
+    assert world.application_a.status == ApplicationStatus.SUBMITTED and mailoutbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(decide_url(world.application_a),
+                               {"decision": "accept", "comment": "", "confirmed": "on"})
     assert response.status_code == 302
     assert response["Location"] == detail_url(world.application_a) + "#main"
     world.application_a.refresh_from_db()
@@ -359,7 +369,7 @@ def test_returning_with_a_comment(world, mailoutbox, django_capture_on_commit_ca
 @pytest.mark.django_db
 def test_deciding_an_already_decided_application_over_http(world):
     client = logged_in(world.member_a)
-    assert client.post(decide_url(world.application_a), {"decision": "accept"}).status_code == 302
+    assert client.post(decide_url(world.application_a), {"decision": "accept", "confirmed": "on"}).status_code == 302
     response = client.post(decide_url(world.application_a), {"decision": "reject", "comment": "Передумали"})
     assert response.status_code == 409
     assert "Решение не принято" in response.content.decode()
@@ -383,7 +393,8 @@ def test_after_moderation_a_member_sees_no_buttons_and_cannot_post(world):
     # …while an organiser still can, and the history says it came late
     organiser_client = logged_in(make_organiser())
     assert 'name="decision"' in organiser_client.get(detail_url(application)).content.decode()
-    assert organiser_client.post(decide_url(application), {"decision": "accept"}).status_code == 302
+    assert organiser_client.post(decide_url(application),
+                                 {"decision": "accept", "confirmed": "on"}).status_code == 302
     assert "после срока проверки" in organiser_client.get(detail_url(application)).content.decode()
 
 
@@ -424,3 +435,26 @@ def test_the_petition_is_not_under_the_public_media_url(world, settings):
     name = world.application_a.petition.name
     assert (settings.PRIVATE_MEDIA_ROOT / name).exists()
     assert not (settings.MEDIA_ROOT / name).exists()
+
+
+@pytest.mark.django_db
+def test_rejecting_asks_for_a_confirmation_and_cancel_changes_nothing(world, mailoutbox):
+    client = logged_in(world.member_a)
+    response = client.post(decide_url(world.application_a), {"decision": "reject", "comment": "Не житель города"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Да, отклонить" in page and "Не житель города" in page
+    assert f'href="{detail_url(world.application_a)}#h-decision"' in page  # «Отмена» just goes back
+    world.application_a.refresh_from_db()
+    assert world.application_a.status == ApplicationStatus.SUBMITTED and mailoutbox == []
+    response = client.post(decide_url(world.application_a),
+                           {"decision": "reject", "comment": "Не житель города", "confirmed": "on"})
+    assert response.status_code == 302
+    world.application_a.refresh_from_db()
+    assert world.application_a.status == ApplicationStatus.REJECTED
+
+
+@pytest.mark.django_db
+def test_returning_needs_no_confirmation(world):
+    client = logged_in(world.member_a)
+    response = client.post(decide_url(world.application_a), {"decision": "return", "comment": "Нужна подпись"})
+    assert response.status_code == 302

@@ -46,7 +46,7 @@ def voters(world, count: int, *, opted_in: bool = True, language: str = "ru") ->
 
 
 async def _run(job_id: int) -> bool:
-    bot = build_bot()
+    bot = build_bot(retry_after=False)
     try:
         return await broadcast_run(bot, job_id=job_id)
     finally:
@@ -100,7 +100,7 @@ def test_a_restart_resumes_without_sending_anyone_twice(telegram: FakeTelegram, 
     job, _ = broadcast_results_enqueue(season=world.season)
 
     async def interrupted() -> None:
-        bot = build_bot()
+        bot = build_bot(retry_after=False)
         task = asyncio.create_task(broadcast_run(bot, job_id=job.pk))
         while len(telegram.calls_of("sendMessage", ok_only=True)) < 10:
             await asyncio.sleep(0.02)
@@ -171,7 +171,7 @@ def test_enqueueing_again_adds_only_new_opt_ins(telegram: FakeTelegram, world) -
     assert job2 == job and added == 2
 
     async def pending() -> int:
-        bot = build_bot()
+        bot = build_bot(retry_after=False)
         try:
             return await broadcast_run_pending(bot)
         finally:
@@ -241,7 +241,7 @@ def test_publishing_a_citys_results_notifies_that_citys_voters(telegram: FakeTel
         in_zarechny.append(chat)
 
     async def worker_running(until_sent: int) -> None:
-        bot = build_bot()
+        bot = build_bot(retry_after=False)
         stop = asyncio.Event()
         worker = asyncio.create_task(broadcast_worker(bot, interval=0.1, stop=stop))
         await asyncio.sleep(0.5)

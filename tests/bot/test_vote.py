@@ -126,7 +126,9 @@ def test_a_web_voter_cannot_vote_again_in_the_bot(driver: BotDriver, world) -> N
     vote_cast(voter=web_voter, candidate=world.candidates[0], channel=Channel.WEB)
 
     register(driver, ANNA, PHONE)
-    assert "осталось голосов: 1 из 2" in driver.fake.texts(ANNA.id)[-1]
+    texts = driver.fake.texts(ANNA.id)
+    # One count, the right one: never "you have 2 votes" and then "1 left".
+    assert "осталось голосов — 1 из 2" in texts[-3] and "У вас 2" not in " ".join(texts)
     driver.text(ANNA, "/candidates")
     assert "✅ Вы поддержали" in driver.fake.buttons(driver.fake.last_message(ANNA.id))
     driver.press_data(ANNA, VoteConfirmCallback(candidate_id=world.candidates[0].pk).pack())
@@ -229,3 +231,21 @@ def test_results_only_when_public(driver: BotDriver, world) -> None:
     assert lines[1] == f"1. {world.candidates[1].full_name} — 1"
     assert lines[2].startswith("2. ") and lines[2].endswith(" — 0")
     assert lines[3].startswith("2. ")  # equal votes share a place
+
+
+def test_a_receipt_answered_429_is_sent_again_after_retry_after(driver: BotDriver, world) -> None:
+    register(driver, ANNA, PHONE)
+    driver.fake.answer_429("sendMessage", times=1, retry_after=1)
+    driver.press_data(ANNA, VoteConfirmCallback(candidate_id=world.candidates[1].pk).pack())
+
+    sends = driver.fake.calls_of("sendMessage", chat_id=ANNA.id)
+    assert [call.status for call in sends[-2:]] == [429, 200]  # refused once, then sent again
+    assert receipts_in(str(sends[-1].params["text"]))  # the voter got their receipt
+    assert Vote.objects.count() == 1
+
+
+def test_a_429_beyond_the_wait_budget_is_not_waited_for(driver: BotDriver, world, settings) -> None:
+    settings.TELEGRAM_RETRY_MAX_WAIT = 5
+    driver.fake.answer_429("sendMessage", times=1, retry_after=60)
+    driver.text(ANNA, "/help")  # acknowledged; the reply is given up rather than holding the webhook a minute
+    assert [call.status for call in driver.fake.calls_of("sendMessage", chat_id=ANNA.id)][:1] == [429]

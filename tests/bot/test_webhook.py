@@ -71,7 +71,7 @@ def test_a_failing_handler_is_answered_and_the_update_acknowledged(driver: BotDr
     async def broken(**kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(services, "aseason_info", broken)
+    monkeypatch.setattr(services, "abot_status", broken)
     driver.text(ANNA, "/start")  # 200: Telegram must not retry it forever
     assert driver.fake.texts(ANNA.id)[-1] == "Что-то пошло не так. Попробуйте ещё раз чуть позже."
     assert "RuntimeError" in caplog.text

@@ -60,6 +60,11 @@ def test_resident_applies_and_committee_accepts(live_server, page):
     page.goto(live_server.url + "/committee/")
     page.get_by_role("link", name=re.compile("Изотопова Мария Петровна")).click()
     page.get_by_role("button", name="Принять и опубликовать").click()
+    # an irreversible decision is confirmed on a second page (plain forms, no JavaScript needed)
+    expect(page.get_by_text("Отменить это решение нельзя")).to_be_visible()
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+    page.get_by_role("button", name="Да, принять и опубликовать").click()
     expect(page.locator(".messages")).to_be_visible()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.ACCEPTED

@@ -212,10 +212,11 @@ def test_season_dates_out_of_order_get_a_message_not_an_error(organiser_client):
         "results_at_0": "2031-11-01", "results_at_1": "12:00:00",
         "ceremony_at_0": "2031-11-22", "ceremony_at_1": "12:00:00",
         "min_age": "18", "laureate_cooldown_years": "3", "votes_per_voter": "3", "own_city_only": "on",
+        "laureate_min_valid_votes": "1",
     }
     response = organiser_client.post("/admin/award/season/add/", form)
     assert response.status_code == 200
-    assert "Дата должна быть позже" in response.content.decode()
+    assert "должна быть позже, чем «начало приёма заявок»" in response.content.decode()
     assert not Season.objects.filter(year=2031).exists()
     form["applications_close_at_0"] = "2031-09-14"
     assert organiser_client.post("/admin/award/season/add/", form).status_code == 302

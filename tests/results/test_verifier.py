@@ -4,6 +4,7 @@ disagrees in each tampered one."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from atomgrad.results.services.annulment import annulments_reverse, votes_annul
 from atomgrad.results.services.decisions import city_declare_void
@@ -186,3 +189,190 @@ def test_bad_input_exits_2(tmp_path):
     (tmp_path / "results.json").write_text("{}", encoding="utf-8")
     (tmp_path / "ledger.jsonl").write_text("", encoding="utf-8")
     assert verify(tmp_path / "ledger.jsonl", tmp_path / "results.json").returncode == 2
+
+
+# --- malformed files: FAIL (1) or unreadable (2), never a traceback ----------------------------------------------
+
+
+def test_a_lone_surrogate_in_a_ledger_line_fails_cleanly(exported, tmp_path):
+    """JSON may escape a lone surrogate (`\\ud800`), which has no UTF-8 encoding: the entry cannot be canonical.
+    The verifier used to die with a UnicodeEncodeError traceback here."""
+    ledger_path, results_path = exported
+    lines = ledger_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    entry = json.loads(lines[2])
+    entry["reason"] = "\ud800"
+    lines[2] = json.dumps(entry) + "\n"  # ensure_ascii: the surrogate is written as the escape \ud800
+    (tmp_path / "surrogate.jsonl").write_text("".join(lines), encoding="utf-8")
+    result = verify(tmp_path / "surrogate.jsonl", results_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("FAIL: entry 3 (line 3): a string holds a lone surrogate")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_surrogate_in_the_results_file_is_printed_escaped(exported, tmp_path):
+    ledger_path, results_path = exported
+    document = json.loads(results_path.read_text(encoding="utf-8"))
+    city = next(city for city in document["cities"] if not city["void"])
+    city["candidates"][0]["full_name"] = "\udc80"
+    city["candidates"][0]["valid"] += 1
+    (tmp_path / "results.json").write_text(json.dumps(document), encoding="utf-8")
+    result = verify(ledger_path, tmp_path / "results.json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "(\\udc80): published valid" in result.stdout
+
+
+def test_integers_beyond_the_canonical_range_fail(tmp_path):
+    """The encoding equals RFC 8785 only for integers below 2**53: a larger one is refused by name."""
+    entries = _fuzz_chain()
+    entries[1]["candidate"] = 2**53
+    _reseal(entries)
+    path = tmp_path / "big.jsonl"
+    _write(path, entries)
+    result = verify(path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAIL: entry 2 (line 2): candidate must be between 0 and 2**53 - 1")
+
+
+def test_a_file_that_is_not_utf8_or_gzip_is_unreadable(tmp_path):
+    (tmp_path / "latin1.jsonl").write_bytes(b'{"reason": "\xe9"}\n')
+    (tmp_path / "broken.jsonl.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (tmp_path / "results.json").write_bytes(b"[[[[" * 100_000)
+    for args in (("latin1.jsonl",), ("broken.jsonl.gz",), ("latin1.jsonl", "results.json")):
+        result = verify(*(tmp_path / name for name in args))
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr and "cannot read" in result.stderr
+
+
+def _verifier_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("verify_atomgrad_fuzzed", VERIFIER)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]  # dataclasses look their module up there
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+FUZZ_VERIFIER = _verifier_module()
+FUZZ_VOTER = "a" * 64
+
+
+def _reseal(entries: list[dict]) -> None:  # type: ignore[type-arg]
+    """Recompute prev_hash and entry_hash (as a forger would); a surrogate is hashed with surrogatepass so that a
+    sealed entry can carry one."""
+    previous = "0" * 64
+    for entry in entries:
+        entry.pop("entry_hash", None)
+        entry["prev_hash"] = previous
+        body = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        entry["entry_hash"] = previous = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _fuzz_chain() -> list[dict]:  # type: ignore[type-arg]
+    entries = []
+    for sequence in range(1, 5):
+        entries.append({"candidate": 10 + sequence % 2, "channel": "web", "city": "sarov",
+                        "created_at": f"2026-10-05T10:00:0{sequence}.000000Z", "kind": "vote", "prev_hash": "",
+                        "reason": None, "reason_code": None, "season": 2026, "sequence": sequence,
+                        "target_sequence": None, "voter": FUZZ_VOTER})
+    entries.append({**entries[0], "kind": "annulment", "channel": None, "sequence": 5, "target_sequence": 1,
+                    "reason_code": "fraud_suspected", "reason": "Накрутка",
+                    "created_at": "2026-10-20T10:00:00.000000Z"})
+    _reseal(entries)
+    return entries
+
+
+def _fuzz_results(entries: list[dict]) -> dict:  # type: ignore[type-arg]
+    return {"format": "atomgrad-results/1", "season": 2026, "cities": [{
+        "city_slug": "sarov", "votes_cast": 4, "votes_annulled": 1, "votes_valid": 3, "void": False,
+        "voters_voted": 1, "annulled_by_reason": {"fraud_suspected": 1},
+        "protocol": {"ledger_sequence": 5, "ledger_head_hash": entries[-1]["entry_hash"]},
+        "candidates": [
+            {"id": 10, "full_name": "Абрамова Ася", "cast": 2, "annulled": 0, "valid": 2, "place": 1,
+             "laureate": True, "disqualified": False},
+            {"id": 11, "full_name": "Баранов Борис", "cast": 2, "annulled": 1, "valid": 1, "place": 2,
+             "laureate": True, "disqualified": False},
+        ]}]}
+
+
+def _run_in_process(*paths: Path) -> tuple[int, str]:
+    """main() with stdout and stderr as strict UTF-8 streams, like a terminal's: printing a lone surrogate would
+    raise, as it does for a real user."""
+    import contextlib
+    import io
+
+    out, err = io.BytesIO(), io.BytesIO()
+    out_text = io.TextIOWrapper(out, encoding="utf-8", errors="strict")
+    err_text = io.TextIOWrapper(err, encoding="utf-8", errors="strict")
+    with contextlib.redirect_stdout(out_text), contextlib.redirect_stderr(err_text):
+        code = FUZZ_VERIFIER.main([*map(str, paths), "--count-voters"])
+    out_text.flush()
+    return code, out.getvalue().decode("utf-8")
+
+
+# JSON values of every kind, with strings that may hold lone surrogates and integers beyond 64 bits.
+_surrogate_text = st.text(st.characters(min_codepoint=0, max_codepoint=0xDFFF, exclude_categories=()), max_size=6)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
+    | _surrogate_text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_surrogate_text, children, max_size=3),
+    max_leaves=6,
+)
+_fields = st.sampled_from([*FUZZ_VERIFIER.ENTRY_FIELDS, "entry_hash", "extra"])
+_result_paths = st.sampled_from([
+    ("season",), ("cities",), ("format",), ("cities", 0), ("cities", 0, "city_slug"), ("cities", 0, "protocol"),
+    ("cities", 0, "protocol", "ledger_sequence"), ("cities", 0, "protocol", "ledger_head_hash"),
+    ("cities", 0, "candidates"), ("cities", 0, "candidates", 0), ("cities", 0, "candidates", 0, "id"),
+    ("cities", 0, "candidates", 0, "place"), ("cities", 0, "candidates", 1, "valid"),
+    ("cities", 0, "annulled_by_reason"), ("cities", 0, "annulled_by_reason", "fraud_suspected"),
+    ("cities", 0, "void"), ("cities", 0, "votes_cast"), ("cities", 0, "voters_voted"),
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, 4), name=_fields, value=_json_values, reseal=st.booleans())
+def test_fuzz_any_changed_field_gives_fail_or_unreadable(tmp_path, index, name, value, reseal):
+    entries = _fuzz_chain()
+    results = _fuzz_results(entries)
+    entries[index][name] = value
+    if reseal:
+        _reseal(entries)
+        results["cities"][0]["protocol"]["ledger_head_hash"] = entries[-1]["entry_hash"]
+    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
+    ledger_path.write_bytes("".join(json.dumps(entry) + "\n" for entry in entries).encode("ascii"))
+    results_path.write_text(json.dumps(results), encoding="ascii")
+    code, output = _run_in_process(ledger_path, results_path)
+    assert code in (0, 1, 2)
+    assert code != 0 or output.startswith("OK:")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(0, 2000), junk=st.binary(max_size=12) | _surrogate_text.map(
+    lambda text: text.encode("utf-8", "surrogatepass")), cut=st.booleans())
+def test_fuzz_any_damaged_bytes_give_fail_or_unreadable(tmp_path, position, junk, cut):
+    entries = _fuzz_chain()
+    data = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries).encode("utf-8")
+    position %= len(data)
+    data = data[:position] + junk + (b"" if cut else data[position + len(junk):])
+    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
+    ledger_path.write_bytes(data)
+    results_path.write_text(json.dumps(_fuzz_results(entries)), encoding="utf-8")
+    code, _ = _run_in_process(ledger_path, results_path)
+    assert code in (0, 1, 2)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=_result_paths, value=_json_values)
+def test_fuzz_any_changed_results_field_gives_fail_or_unreadable(tmp_path, path, value):
+    entries = _fuzz_chain()
+    results = _fuzz_results(entries)
+    target = results
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
+    _write(ledger_path, entries)
+    results_path.write_text(json.dumps(results), encoding="ascii")
+    code, output = _run_in_process(ledger_path, results_path)
+    assert code in (0, 1, 2)
+    assert code != 0 or output.startswith("OK:")

@@ -68,11 +68,28 @@ def test_full_log_in_gives_a_working_token(api, sms_file, voting_season):
     assert voter == SeasonVoter.objects.get() and voter.registered_via == "api"
 
 
-@pytest.mark.parametrize("phone", ["", "abc", "+7 985", "+380501234567"])
+@pytest.mark.parametrize("phone", ["", "+7 985", "+380501234567"])
 def test_code_refuses_bad_numbers(api, sms_file, voting_season, phone):
     assert_refusal(api("/auth/code", {"phone": phone}), 422, "invalid_phone")
     assert_refusal(api("/auth/code", {}), 422, "invalid_phone")
     assert sms_lines(sms_file) == []
+
+
+@pytest.mark.parametrize("payload", [{"phone": "abc"}, {"phone": 79857654321}, {"phone": PHONE, "city": "sarov"}])
+def test_code_refuses_what_the_schema_forbids(api, sms_file, voting_season, payload):
+    """Letters (the documented pattern), a number instead of text (strict types) or an unknown field: 422
+    invalid_request naming the field; nothing is sent."""
+    body = assert_refusal(api("/auth/code", payload), 422, "invalid_request")
+    assert body["details"]["errors"][0]["loc"][-1] in ("phone", "city")
+    assert sms_lines(sms_file) == []
+
+
+@pytest.mark.parametrize("change", [{"consent": "true"}, {"consent": 1}, {"code": 123456}, {"city": None}])
+def test_verify_refuses_coerced_types(api, sms_file, voting_season, change):
+    api("/auth/code", {"phone": PHONE})
+    payload = {"phone": PHONE, "code": last_code(sms_file), "city": "sarov", "consent": True, **change}
+    assert_refusal(api("/auth/verify", payload), 422, "invalid_request")
+    assert not SeasonVoter.objects.exists()
 
 
 def test_code_limits_answer_429(api, sms_file, voting_season, settings):

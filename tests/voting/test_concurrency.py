@@ -17,11 +17,12 @@ from django.core.servers.basehttp import WSGIServer
 from django.db import connection
 
 from atomgrad.core.errors import ApplicationError
-from atomgrad.voting import ledger
+from atomgrad.voting import ledger, signals
 from atomgrad.voting.auth import token_issue
-from atomgrad.voting.models import CandidateTally, LedgerEntry, SeasonVoter, Vote
+from atomgrad.voting.models import CandidateTally, LedgerEntry, SeasonVoter, Vote, VoteSignal
 from atomgrad.voting.selectors import ledger_entries, ledger_head, ledger_verify
 from atomgrad.voting.services.ballots import vote_annul, vote_cast
+from atomgrad.voting.signals import VoteContext
 from tests.factories import make_organiser
 from tests.voting.ballot_helpers import election
 
@@ -51,10 +52,11 @@ def in_parallel(tasks: list[Callable[[], Any]]) -> list[Any]:
         return list(pool.map(run, tasks))
 
 
-def cast_task(voter_id: int, candidate, channel: str = "web") -> Callable[[], Any]:  # type: ignore[no-untyped-def]
+def cast_task(voter_id: int, candidate, channel: str = "web",  # type: ignore[no-untyped-def]
+              context: VoteContext | None = None) -> Callable[[], Any]:
     def task() -> Any:
         voter = SeasonVoter.objects.select_related("season", "city").get(pk=voter_id)
-        return vote_cast(voter=voter, candidate=candidate, channel=channel)
+        return vote_cast(voter=voter, candidate=candidate, channel=channel, context=context)
 
     return task
 
@@ -86,6 +88,9 @@ def assert_consistent(season) -> None:  # type: ignore[no-untyped-def]
     assert {candidate: count for candidate, count in ledger.chain_tally(entries).items() if count} == tallies
     for voter in SeasonVoter.objects.filter(season=season):
         assert voter.votes_cast == Vote.objects.filter(voter=voter).count()
+    # every accepted vote has its detection signals, and no refused one left any
+    assert sorted(VoteSignal.objects.filter(season=season).values_list("vote_id", flat=True)) \
+        == sorted(Vote.objects.filter(season=season).values_list("id", flat=True))
 
 
 # --- through the service ------------------------------------------------------------------------------------
@@ -126,6 +131,21 @@ def test_parallel_votes_of_many_voters_make_one_unbroken_chain():
     assert [entry["sequence"] for entry in entries] == list(range(1, 81))
     assert ledger.chain_verify(entries, expected_head=ledger_head(season=race.season)) is None
     assert sum(ledger.chain_tally(entries).values()) == 80
+    assert_consistent(race.season)
+
+
+def test_parallel_votes_keep_each_its_own_signals():
+    race = election(k=2, candidates=2)
+    voters = [race.voter() for _ in range(30)]
+    address = {voter.pk: f"198.51.{index}.7" for index, voter in enumerate(voters)}
+    tasks = [cast_task(voter.pk, candidate, channel="api",
+                       context=VoteContext(client_ip=address[voter.pk], user_agent=f"client/{voter.pk}"))
+             for voter in voters for candidate in race.candidates]
+    assert outcomes(in_parallel(tasks)) == Counter({"accepted": 60})
+    for vote_id, voter_id, network, user_agent in VoteSignal.objects.values_list(
+            "vote_id", "vote__voter_id", "network", "user_agent"):
+        assert network == signals.network_hash(address[voter_id]), vote_id
+        assert user_agent == signals.user_agent_hash(f"client/{voter_id}")
     assert_consistent(race.season)
 
 

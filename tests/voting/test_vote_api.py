@@ -94,12 +94,35 @@ def test_an_unpublished_or_unknown_candidate_is_422(client):
 
 
 @pytest.mark.parametrize("candidate_id", [0, -5, 2**63, 2**70])
-def test_an_id_no_candidate_can_have_is_422_not_published(client, candidate_id):
-    """Beyond a 64-bit id SQLite cannot even take the number as a parameter: still the one refusal, no 500."""
+def test_an_id_no_candidate_can_have_is_422_invalid_request(client, candidate_id):
+    """Ids are 1 … 2^63 − 1 (the schema says so); beyond a 64-bit id SQLite cannot even take the number as a
+    parameter: the schema's refusal, no 500."""
     race = election(k=3)
     token = token_issue(voter=race.voter())
-    assert_refusal(vote(client, token, candidate_id), 422, "candidate_not_published")
+    body = assert_refusal(vote(client, token, candidate_id), 422, "invalid_request")
+    assert body["details"]["errors"][0]["loc"][-1] == "candidate"
     assert client.get(f"/vote/candidates/{2**70}/").status_code == 404
+
+
+@pytest.mark.parametrize("as_json", [str, lambda pk: True, float, lambda pk: [pk], lambda pk: {"id": pk}],
+                         ids=["string", "true", "float", "list", "object"])
+def test_a_candidate_that_is_not_an_integer_casts_no_vote(client, as_json):
+    """`{"candidate": "984"}` used to cast a vote for 984 and `{"candidate": true}` one for candidate 1: the
+    body's types are strict."""
+    race = election(k=3)
+    token = token_issue(voter=race.voter())
+    body = assert_refusal(vote(client, token, as_json(race.candidates[0].pk)), 422, "invalid_request")
+    assert body["details"]["errors"][0]["loc"][-1] == "candidate"
+    assert not Vote.objects.exists()
+
+
+def test_an_unknown_field_casts_no_vote(client):
+    race = election(k=3)
+    token = token_issue(voter=race.voter())
+    response = client.post("/api/v1/votes", {"candidate": race.candidates[0].pk, "channel": "web"},
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert_refusal(response, 422, "invalid_request")
+    assert not Vote.objects.exists()
 
 
 def test_a_body_that_does_not_match_the_schema_is_422_in_the_one_error_shape_and_changes_nothing(client):

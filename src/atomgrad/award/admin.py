@@ -19,34 +19,65 @@ from django.utils.translation import gettext_lazy as _
 
 from atomgrad.award.identity import person_key_for
 from atomgrad.award.models import Application, ConsentDocument, Laureate, Season, Sphere
-from atomgrad.cities.permissions import user_is_organiser
-
-SEASON_DATE_FIELDS = (
-    "applications_open_at", "applications_close_at", "voting_open_at", "voting_close_at", "results_at",
-    "ceremony_at",
+from atomgrad.award.services.seasons import (
+    SEASON_DATE_FIELDS,
+    confirmation_error,
+    describe_change,
+    reason_check,
+    season_dates_change,
+    season_dates_preview,
 )
+from atomgrad.cities.permissions import user_is_organiser
+from atomgrad.core.errors import ApplicationError
 
 
 class SeasonAdminForm(forms.ModelForm):
+    """A season's settings. Changing the dates of an existing season goes through `season_dates_change`: it
+    asks for a reason, for a confirmation when it cuts the open phase short, and writes the audit log."""
+
+    change_reason = forms.CharField(
+        label=_("Причина изменения сроков"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Обязательна, если меняются даты этапов. Попадёт в журнал действий."),
+    )
+    confirm_change = forms.BooleanField(
+        label=_("Подтверждаю изменение, которое сокращает идущий этап или сразу меняет этап"), required=False,
+    )
+
     class Meta:
         model = Season
         fields = ["year", "title", "cities", *SEASON_DATE_FIELDS, "ceremony_place", "min_age",
-                  "laureate_cooldown_years", "votes_per_voter", "own_city_only", "counts_public"]
+                  "laureate_cooldown_years", "votes_per_voter", "laureate_min_valid_votes", "own_city_only",
+                  "counts_public"]
 
     def clean(self) -> dict[str, Any]:
-        """The phase dates must follow each other (the database refuses them otherwise, less politely)."""
+        """The phase dates must follow each other (the database refuses them otherwise, less politely); a
+        change of an existing season's dates needs a reason and, when it cuts the open phase short, a
+        confirmation — checked by the same service that then makes the change."""
         data = super().clean()
         dates = {field: data.get(field) for field in SEASON_DATE_FIELDS}
         if any(value is None for value in dates.values()):
             return data  # a missing or malformed date has its own message already
-        for previous_field, field in zip(SEASON_DATE_FIELDS, SEASON_DATE_FIELDS[1:], strict=False):
-            strictly = field in ("applications_close_at", "voting_close_at")
-            if dates[field] < dates[previous_field] or (strictly and dates[field] == dates[previous_field]):
-                self.add_error(
-                    field,
-                    _("Дата должна быть позже, чем «%(previous)s».")
-                    % {"previous": Season._meta.get_field(previous_field).verbose_name},
-                )
+        if self.instance.pk is None:
+            try:
+                season_dates_preview(season=Season(**{f: dates[f] for f in SEASON_DATE_FIELDS}), dates=dates)
+            except ApplicationError as error:
+                self.add_error(error.details.get("field"), error.message_ru)
+            return data
+        stored = Season.objects.get(pk=self.instance.pk)
+        try:
+            change = season_dates_preview(season=stored, dates=dates)  # type: ignore[arg-type]
+        except ApplicationError as error:
+            self.add_error(error.details.get("field"), error.message_ru)
+            return data
+        self.dates_change = change
+        if change.changes:
+            try:
+                reason_check(data.get("change_reason") or "")
+            except ApplicationError as error:
+                self.add_error("change_reason", error.message_ru)
+            if change.needs_confirmation and not data.get("confirm_change"):
+                lines = "; ".join(describe_change(change))
+                self.add_error("confirm_change", f"{confirmation_error(change).message_ru} ({lines})")
         return data
 
 
@@ -59,10 +90,26 @@ class SeasonAdmin(admin.ModelAdmin):
     filter_horizontal = ["cities"]
     fieldsets = [
         (None, {"fields": ["year", "title", "cities"]}),
-        (_("Этапы (московское время)"), {"fields": [*SEASON_DATE_FIELDS, "ceremony_place"]}),
-        (_("Правила сезона"), {"fields": ["min_age", "laureate_cooldown_years", "votes_per_voter", "own_city_only",
-                                          "counts_public"]}),
+        (_("Этапы (московское время)"), {"fields": [*SEASON_DATE_FIELDS, "change_reason", "confirm_change",
+                                                 "ceremony_place"]}),
+        (_("Правила сезона"), {"fields": ["min_age", "laureate_cooldown_years", "votes_per_voter",
+                                          "laureate_min_valid_votes", "own_city_only", "counts_public"]}),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Season, form: SeasonAdminForm, change: bool) -> None:
+        """Other settings are saved as usual; the dates of an existing season only through the service (the
+        admin's view runs all of it in one transaction)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = Season.objects.get(pk=obj.pk)
+        dates = {field: getattr(obj, field) for field in SEASON_DATE_FIELDS}
+        for field in SEASON_DATE_FIELDS:
+            setattr(obj, field, getattr(stored, field))
+        super().save_model(request, obj, form, change)
+        season_dates_change(actor=request.user, season=obj, dates=dates,
+                            reason=form.cleaned_data.get("change_reason") or "",
+                            confirmed=bool(form.cleaned_data.get("confirm_change")))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Season]:
         return super().get_queryset(request).prefetch_related("cities")

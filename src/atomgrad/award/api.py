@@ -9,17 +9,21 @@ The path `/api/v1/cities/{slug}/candidates` is a contract other clients (the bot
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja import Path as PathParam
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from atomgrad.award import selectors
 from atomgrad.award.models import Application, Season, Sphere
 from atomgrad.award.schemas import CandidateDetailOut, CandidateOut, CityOut, ErrorOut, SeasonOut, SphereOut
 from atomgrad.cities.models import City
+from atomgrad.core.apitypes import ObjectId, Slug, Year
 from atomgrad.core.errors import ApplicationError
 
 router = Router(tags=["award"])
 
 NOT_FOUND = {404: ErrorOut}
+# No city has a million candidates; a bound keeps the offset inside what the databases' LIMIT/OFFSET accept.
+MAX_OFFSET = 1_000_000
 
 
 class CandidatePagination(LimitOffsetPagination):
@@ -27,13 +31,13 @@ class CandidatePagination(LimitOffsetPagination):
 
     class Input(Schema):
         limit: int = Field(24, ge=1, le=100, description="Сколько соискателей вернуть (не больше 100)")
-        offset: int = Field(0, ge=0, description="Сколько соискателей пропустить")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Сколько соискателей пропустить")
 
 
 class CandidateFilters(Schema):
-    sphere: str | None = Field(None, description="Код (slug) сферы, например `education`")
+    sphere: str | None = Field(None, max_length=64, description="Код (slug) сферы, например `education`")
     q: str | None = Field(None, max_length=200, description="Поиск по имени, месту работы или должности")
-    season: int | None = Field(None, description="Год сезона; по умолчанию текущий")
+    season: Year | None = Field(None, description="Год сезона; по умолчанию текущий")
 
 
 def _season_or_404(year: int | None = None) -> Season:
@@ -78,7 +82,7 @@ def season_list(request: HttpRequest) -> QuerySet[Season]:
 
 @router.get("/seasons/{year}", response={200: SeasonOut, **NOT_FOUND}, url_name="season_detail",
             summary="Сезон по году")
-def season_detail(request: HttpRequest, year: int) -> Season:
+def season_detail(request: HttpRequest, year: PathParam[Year]) -> Season:
     return _season_or_404(year)
 
 
@@ -89,7 +93,7 @@ def city_list(request: HttpRequest) -> QuerySet[City]:
 
 
 @router.get("/cities/{slug}", response={200: CityOut, **NOT_FOUND}, url_name="city_detail", summary="Город")
-def city_detail(request: HttpRequest, slug: str) -> City:
+def city_detail(request: HttpRequest, slug: PathParam[Slug]) -> City:
     return _city_or_404(slug, selectors.season_current())
 
 
@@ -103,7 +107,7 @@ def sphere_list(request: HttpRequest) -> QuerySet[Sphere]:
             url_name="city_candidates", summary="Соискатели города")
 @paginate(CandidatePagination)
 def city_candidates(
-    request: HttpRequest, slug: str, filters: Query[CandidateFilters]
+    request: HttpRequest, slug: PathParam[Slug], filters: Query[CandidateFilters]
 ) -> QuerySet[Application]:
     """The published candidates of a city in the current season (or `season`), alphabetically.
 
@@ -117,7 +121,7 @@ def city_candidates(
 
 @router.get("/candidates/{candidate_id}", response={200: CandidateDetailOut, **NOT_FOUND},
             url_name="candidate_detail", summary="Соискатель")
-def candidate_detail(request: HttpRequest, candidate_id: int) -> Application:
+def candidate_detail(request: HttpRequest, candidate_id: PathParam[ObjectId]) -> Application:
     """A published candidate of any season. Applications that are not accepted do not exist here."""
     candidate = selectors.candidate_get_published(candidate_id=candidate_id)
     if candidate is None:

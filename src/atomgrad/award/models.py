@@ -47,6 +47,10 @@ class Season(models.Model):
         _("голосов у одного жителя"), default=3, validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("За скольких разных соискателей может проголосовать один житель."),
     )
+    laureate_min_valid_votes = models.PositiveIntegerField(
+        _("минимум действительных голосов для призёра"), default=1, validators=[MinValueValidator(1)],
+        help_text=_("Соискатель, набравший меньше действительных голосов, не становится призёром."),
+    )
     own_city_only = models.BooleanField(_("голосовать только в своём городе"), default=True)
     counts_public = models.BooleanField(_("показывать промежуточные итоги"), default=False)
     cities = models.ManyToManyField(City, verbose_name=_("города-участники"), related_name="seasons")
@@ -65,6 +69,8 @@ class Season(models.Model):
                 name="season_phases_in_order",
             ),
             models.CheckConstraint(condition=Q(votes_per_voter__gte=1), name="season_votes_per_voter_positive"),
+            models.CheckConstraint(condition=Q(laureate_min_valid_votes__gte=1),
+                                   name="season_laureate_min_valid_votes_positive"),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from atomgrad.award.models import Application, ApplicationStatus, Season, Sphere
+from atomgrad.award.models import Application, ApplicationStatus, Laureate, Season, Sphere
 from atomgrad.award.phases import PHASE_RULES, PHASE_STARTS, Phase
 from atomgrad.cities.models import City
 
@@ -46,6 +46,44 @@ def season_list() -> QuerySet[Season]:
 
 def season_get(*, year: int) -> Season | None:
     return Season.objects.prefetch_related("cities").filter(year=year).first()
+
+
+def season_from_query(value: str | None, *, current: Season | None) -> Season | None:
+    """The season a page's `?season=YEAR` names; `current` (the current season, already read) without it, or
+    for a year that has none (an old link keeps working: it shows the current season)."""
+    value = (value or "").strip()
+    if value.isdigit() and len(value) <= 4 and (current is None or int(value) != current.year):
+        season = season_get(year=int(value))
+        if season is not None:
+            return season
+    return current
+
+
+def city_seasons(*, city: City) -> list[Season]:
+    """Every season the city took part in, newest first (each season's pages stay reachable for ever)."""
+    return list(Season.objects.filter(cities=city).order_by("-year"))
+
+
+@dataclass(frozen=True)
+class HallOfFameYear:
+    season: Season
+    laureates: list[Laureate]
+
+
+def city_hall_of_fame(*, city: City) -> list[HallOfFameYear]:
+    """The city's laureates (top three of its vote) by season, newest first, by place. `application_id`
+    links to the laureate's candidate page when it is public."""
+    laureates = (
+        Laureate.objects.filter(city=city).select_related("season")
+        .only("id", "season__year", "season__title", "season__id", "city_id", "full_name", "place", "application_id")
+        .order_by("-season__year", "place", "full_name")
+    )
+    years: list[HallOfFameYear] = []
+    for laureate in laureates:
+        if not years or years[-1].season.pk != laureate.season_id:
+            years.append(HallOfFameYear(season=laureate.season, laureates=[]))
+        years[-1].laureates.append(laureate)
+    return years
 
 
 @dataclass(frozen=True)

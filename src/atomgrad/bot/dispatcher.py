@@ -10,6 +10,7 @@ Django view makes one per request, and `runbot` one per process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -18,8 +19,10 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, ErrorEvent, TelegramObject, Update
@@ -63,11 +66,39 @@ class RequestScopedSession(AiohttpSession):
             await self._session.close()
 
 
-def build_bot(*, token: str | None = None, api_base: str | None = None, request_scoped: bool = False) -> Bot:
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    """Send a request again when Telegram answers 429 Too Many Requests, after the `retry_after` it names, so
+    a voter does not miss a reply such as their receipt. At most `attempts` tries and `max_wait` seconds of
+    waiting in all (a webhook update must be answered in time): beyond that the error goes to `on_error`."""
+
+    def __init__(self, *, max_wait: float, attempts: int = 4) -> None:
+        self.max_wait = max_wait
+        self.attempts = attempts
+
+    async def __call__(self, make_request: Any, bot: Bot, method: Any) -> Any:
+        waited = 0.0
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                wait = float(error.retry_after)
+                if attempt == self.attempts or waited + wait > self.max_wait:
+                    raise
+                logger.warning("%s answered 429: sending again in %s s (attempt %s)",
+                               type(method).__name__, error.retry_after, attempt + 1)
+                await asyncio.sleep(wait)
+                waited += wait
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def build_bot(*, token: str | None = None, api_base: str | None = None, request_scoped: bool = False,
+              retry_after: bool = True) -> Bot:
     """A Bot for TELEGRAM_BOT_TOKEN talking to TELEGRAM_API_BASE (the official server unless set).
 
     Messages are HTML; link previews are off (cards carry their own photo). `request_scoped` for a Bot made
-    and closed within one request (the Django webhook view)."""
+    and closed within one request (the Django webhook view). `retry_after`: requests answered 429 are sent
+    again after the wait Telegram names (`RetryAfterMiddleware`); the broadcast turns it off, its queue
+    reschedules instead."""
     token = token or settings.TELEGRAM_BOT_TOKEN
     if not token:
         raise ImproperlyConfigured("TELEGRAM_BOT_TOKEN is not set")
@@ -75,6 +106,8 @@ def build_bot(*, token: str | None = None, api_base: str | None = None, request_
     api = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
     session_class = RequestScopedSession if request_scoped else AiohttpSession
     session = session_class(api=api, timeout=REQUEST_TIMEOUT)
+    if retry_after:
+        session.middleware(RetryAfterMiddleware(max_wait=settings.TELEGRAM_RETRY_MAX_WAIT))
     return Bot(
         token=token, session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),

@@ -29,6 +29,7 @@ from atomgrad.award.models import ConsentKind, Season
 from atomgrad.award.selectors import candidate_list_published
 from atomgrad.award.services.reference import consent_current
 from atomgrad.bot.models import TelegramAccount, TelegramPhoto
+from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
 from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
 from atomgrad.voting.phones import phone_normalise
@@ -116,6 +117,7 @@ class SeasonInfo:
     voting_open_at: dt.datetime
     voting_close_at: dt.datetime
     results_at: dt.datetime
+    ceremony_at: dt.datetime
     votes_per_voter: int
     own_city_only: bool
     counts_public: bool
@@ -211,6 +213,8 @@ class MyVotes:
     votes_used: int
     votes_left: int
     votes_per_voter: int
+    voting_open: bool = True
+    season_year: int = 0
 
 
 @dataclass(frozen=True)
@@ -222,9 +226,65 @@ class ResultLine:
 
 @dataclass(frozen=True)
 class CityResults:
+    """The live counts of a city during the vote (only when the season makes them public)."""
+
     city: CityItem
     lines: tuple[ResultLine, ...]
     url: str
+
+
+@dataclass(frozen=True)
+class PublishedLine:
+    place: int | None
+    name: str
+    sphere: str
+    votes: int
+    url: str
+
+
+@dataclass(frozen=True)
+class PublishedResults:
+    """A city's published result, read through the site's own selector (`results.selectors.public_city_result`),
+    so the bot says exactly what the city's results page says: the laureates first, then the others."""
+
+    city: CityItem
+    season_year: int
+    season_title: str
+    laureates: tuple[PublishedLine, ...]
+    others: tuple[PublishedLine, ...]
+    without_votes: int
+    disqualified: tuple[str, ...]
+    void: bool
+    void_reason: str
+    tie_rule: str
+    protocol_number: int
+    protocol_url: str
+    page_url: str
+
+
+@dataclass(frozen=True)
+class ResultsPending:
+    """No result to show yet: what the voter is told depends on where the season is (`phase`)."""
+
+    city: CityItem | None
+    season: SeasonInfo
+    phase: str
+    voting_close_at: dt.datetime
+    season_url: str
+
+
+@dataclass(frozen=True)
+class BotStatus:
+    """Where the season stands for this person, for /start: the phase as it applies to them (their city's
+    extension; results published even before the announced date), their registration, their city's result."""
+
+    season: SeasonInfo
+    phase: str
+    voter: VoterInfo | None
+    voting_close_at: dt.datetime
+    city_published: bool
+    any_published: bool
+    previous_results_year: int | None  # an earlier season with published results, while a new one starts
 
 
 # --- seasons, cities, consent ------------------------------------------------------------------------------
@@ -234,7 +294,7 @@ def _season_info(season: Season) -> SeasonInfo:
     return SeasonInfo(
         id=season.pk, year=season.year, title=season.title, phase=str(season.phase),
         voting_open_at=season.voting_open_at, voting_close_at=season.voting_close_at,
-        results_at=season.results_at, votes_per_voter=season.votes_per_voter,
+        results_at=season.results_at, ceremony_at=season.ceremony_at, votes_per_voter=season.votes_per_voter,
         own_city_only=season.own_city_only, counts_public=season.counts_public,
     )
 
@@ -252,6 +312,53 @@ def _season_current() -> Season | None:
 def season_info() -> SeasonInfo | None:
     season = _season_current()
     return _season_info(season) if season is not None else None
+
+
+def _season_for_results() -> Season | None:
+    """The season whose results the bot talks about: the latest one whose vote has opened (a new season that
+    is only taking applications does not hide the last one's results), else the latest season."""
+    seasons = Season.objects.order_by("-year")
+    return seasons.filter(voting_open_at__lte=timezone.now()).first() or seasons.first()
+
+
+def _effective_phase(season: Season, *, city_id: int | None, published: bool) -> tuple[str, dt.datetime]:
+    """The season's phase (award.phases, from its dates) as it applies to one person: voting is still open
+    where the city's window was extended; the results phase starts when the result is published, and not
+    before, whatever date was announced. Returns (phase, when voting closes for them)."""
+    from atomgrad.award.phases import Phase
+    from atomgrad.voting.services.ballots import voting_closes_at
+
+    now = timezone.now()
+    phase = season.phase_at(now)
+    closes = voting_closes_at(season=season, city_id=city_id) if city_id is not None else season.voting_close_at
+    if phase == Phase.VERIFICATION and now < closes:
+        phase = Phase.VOTING
+    elif phase == Phase.VERIFICATION and published:
+        phase = Phase.RESULTS
+    elif phase in (Phase.RESULTS, Phase.CEREMONY) and not published:
+        phase = Phase.VERIFICATION
+    return str(phase), closes
+
+
+def bot_status(*, telegram_user_id: int) -> BotStatus | None:
+    from atomgrad.results.models import Publication
+
+    season = _season_current()
+    if season is None:
+        return None
+    voter = voter_info(telegram_user_id=telegram_user_id)
+    city_id = voter.city.id if voter is not None else None
+    publications = Publication.objects.filter(season=season)
+    any_published = publications.exists()
+    city_published = city_id is not None and publications.filter(city_id=city_id).exists()
+    phase, closes = _effective_phase(season, city_id=city_id,
+                                     published=city_published if voter is not None else any_published)
+    previous = None
+    if season.voting_open_at > timezone.now():
+        previous = (Publication.objects.filter(season__year__lt=season.year)
+                    .order_by("-season__year").values_list("season__year", flat=True).first())
+    return BotStatus(season=_season_info(season), phase=phase, voter=voter, voting_close_at=closes,
+                     city_published=city_published, any_published=any_published, previous_results_year=previous)
 
 
 def season_cities(*, season_id: int) -> list[CityItem]:
@@ -375,14 +482,16 @@ def identity_from_verified_phone(*, phone_e164: str, telegram_user_id: int | Non
 
 def registration_complete(
     *, season_id: int, city_id: int, telegram_user_id: int, chat_id: int, language_code: str | None,
-    phone_raw: str,
+    phone_raw: str, contact_asked_at: dt.datetime | None = None,
 ) -> VoterInfo:
     """The last step of registering in the bot: the person shared their own contact (the handler checked
-    `contact.user_id == from.id`) after accepting the consent and choosing the city.
+    `contact.user_id == from.id`) after accepting the consent and choosing the city. `contact_asked_at` (when
+    the bot asked for the contact) stands for the code's request in the voter's detection signals.
 
     Registration itself is `voter_register` (the web's): idempotent, the city fixed after the first vote.
     """
     from atomgrad.voting.services.identity import voter_register
+    from atomgrad.voting.signals import Verification
 
     season = Season.objects.filter(pk=season_id).first()
     city = season.cities.filter(pk=city_id).first() if season is not None else None
@@ -391,7 +500,10 @@ def registration_complete(
     e164 = contact_phone_e164(phone_raw)
     with transaction.atomic():
         identity = identity_from_verified_phone(phone_e164=e164, telegram_user_id=telegram_user_id)
-        voter_register(season=season, identity=identity, city_slug=city.slug, consent=True, channel=Channel.TELEGRAM)
+        verification = Verification.of(e164=e164, code_requested_at=contact_asked_at, verified_at=timezone.now(),
+                                       telegram_user_id=telegram_user_id)
+        voter_register(season=season, identity=identity, city_slug=city.slug, consent=True, channel=Channel.TELEGRAM,
+                       verification=verification)
         account_touch(telegram_user_id=telegram_user_id, chat_id=chat_id, language_code=language_code)
     info = voter_info(telegram_user_id=telegram_user_id)
     assert info is not None
@@ -530,12 +642,15 @@ def vote(*, telegram_user_id: int, candidate_id: int) -> VoteOutcome:
     from atomgrad.voting.receipts import receipt_display
     from atomgrad.voting.selectors import candidate_get_for_vote
     from atomgrad.voting.services.ballots import not_published_error, vote_cast
+    from atomgrad.voting.signals import VoteContext
 
     season, voter = _voter_required(telegram_user_id)
     candidate = candidate_get_for_vote(candidate_id=candidate_id)
     if candidate is None:  # an unknown id (forged) or a candidate no longer published (stale)
         raise not_published_error()
-    cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM)  # updates voter.votes_cast
+    # The bot knows no address or browser; it knows the account, whose id's magnitude is a signal of its age.
+    cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM,  # updates voter.votes_cast
+                     context=VoteContext(telegram_user_id=telegram_user_id))
     used, left = _votes_left(voter, season)
     return VoteOutcome(
         candidate_id=candidate.pk, candidate_name=candidate.full_name, receipt=receipt_display(cast.receipt),
@@ -558,24 +673,73 @@ def my_votes(*, telegram_user_id: int) -> MyVotes:
         for item in voter_vote_list(voter=voter)
     )
     used, left = _votes_left(voter, season)
-    return MyVotes(votes=votes, votes_used=used, votes_left=left, votes_per_voter=season.votes_per_voter)
+    from atomgrad.voting.selectors import ballot_for
+
+    open_now = ballot_for(season=season, voter=None).is_open_in(voter.city_id)
+    return MyVotes(votes=votes, votes_used=used, votes_left=left, votes_per_voter=season.votes_per_voter,
+                   voting_open=open_now, season_year=season.year)
 
 
-def city_results(*, telegram_user_id: int) -> CityResults | None:
-    """The live counts of the voter's city when the season makes them public; None while they are hidden."""
+def _published_results(season: Season, city: City) -> PublishedResults | None:
+    from atomgrad.results.selectors import public_city_result
+
+    result = public_city_result(season=season, city=city)
+    if result is None:
+        return None
+
+    def line(item: dict[str, object]) -> PublishedLine:
+        return PublishedLine(place=item.get("place"), name=str(item["full_name"]),  # type: ignore[arg-type]
+                             sphere=str(item.get("sphere") or ""), votes=int(item["valid"]),  # type: ignore[call-overload]
+                             url=candidate_url(int(item["id"])))  # type: ignore[call-overload]
+
+    protocol = result.data["protocol"]
+    protocol_path = _reverse_first("results:protocol_pdf", kwargs={"year": season.year, "slug": city.slug})
+    return PublishedResults(
+        city=_city_item(city), season_year=season.year, season_title=season.title,
+        laureates=tuple(line(item) for item in result.laureates),
+        others=tuple(line(item) for item in result.ranked),
+        without_votes=len(result.without_votes),
+        disqualified=tuple(str(item["full_name"]) for item in result.disqualified),
+        void=result.void, void_reason=str(result.data.get("void_reason") or ""),
+        tie_rule=str((result.data.get("tie_decision") or {}).get("rule_label") or ""),
+        protocol_number=int(protocol["version"]),
+        protocol_url=site_url(protocol_path) if protocol_path else city_results_url(season.year, city.slug),
+        page_url=city_results_url(season.year, city.slug),
+    )
+
+
+def city_results(*, telegram_user_id: int) -> CityResults | PublishedResults | ResultsPending:
+    """What /results shows the person: their city's published result (the same as the site's city results
+    page); during the vote, the live counts when the season makes them public; otherwise where the season
+    stands (`ResultsPending`). Without a registration in that season: BotRefusal("not_registered")."""
+    from atomgrad.award.phases import Phase
     from atomgrad.voting.selectors import city_results as voting_city_results
 
-    season, voter = _voter_required(telegram_user_id)
-    results = voting_city_results(season=season, city=voter.city)
-    if not results.counts_public:
-        return None
-    lines: list[ResultLine] = []
-    for position, row in enumerate(results.candidates, start=1):  # most votes first; equal votes share a place
-        votes = int(row.vote_count)  # type: ignore[attr-defined]
-        place = lines[-1].place if lines and lines[-1].votes == votes else position
-        lines.append(ResultLine(place=place, name=row.full_name, votes=votes))
-    return CityResults(city=_city_item(voter.city), lines=tuple(lines),
-                       url=city_results_url(season.year, voter.city.slug))
+    season = _season_for_results()
+    voter = _voter(telegram_user_id=telegram_user_id, season=season) if season is not None else None
+    if season is None or voter is None:
+        raise BotRefusal("not_registered")
+    published = _published_results(season, voter.city)
+    if published is not None:
+        return published
+    phase, closes = _effective_phase(season, city_id=voter.city_id, published=False)
+    if phase == Phase.VOTING:
+        results = voting_city_results(season=season, city=voter.city)
+        if results.counts_public:
+            lines: list[ResultLine] = []
+            for position, row in enumerate(results.candidates, start=1):  # equal votes share a place
+                votes = int(row.vote_count)  # type: ignore[attr-defined]
+                place = lines[-1].place if lines and lines[-1].votes == votes else position
+                lines.append(ResultLine(place=place, name=row.full_name, votes=votes))
+            return CityResults(city=_city_item(voter.city), lines=tuple(lines),
+                               url=city_results_url(season.year, voter.city.slug))
+    return ResultsPending(city=_city_item(voter.city), season=_season_info(season), phase=phase,
+                          voting_close_at=closes, season_url=results_url(season.year))
+
+
+def season_results_url() -> str:
+    season = _season_for_results()
+    return results_url(season.year if season is not None else None)
 
 
 # --- the coroutine twins handlers call ----------------------------------------------------------------------
@@ -597,4 +761,6 @@ avote_check = sync_to_async(vote_check)
 avote = sync_to_async(vote)
 amy_votes = sync_to_async(my_votes)
 acity_results = sync_to_async(city_results)
+abot_status = sync_to_async(bot_status)
+aseason_results_url = sync_to_async(season_results_url)
 adb_connections_refresh = sync_to_async(db_connections_refresh)

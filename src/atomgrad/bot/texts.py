@@ -26,23 +26,13 @@ def esc(value: object) -> str:
     return escape(str(value), quote=False)
 
 
-def ru_plural(number: int, one: str, few: str, many: str) -> str:
-    """ru_plural(1, 'голос', 'голоса', 'голосов') → 'голос'; 3 → 'голоса'; 5, 11, 12 → 'голосов'."""
-    tail = number % 100
-    if 11 <= tail <= 14:
-        return many
-    tail %= 10
-    if tail == 1:
-        return one
-    if 2 <= tail <= 4:
-        return few
-    return many
-
-
 def votes_word(number: int, lang: str) -> str:
-    if lang == EN:
-        return "vote" if number == 1 else "votes"
-    return ru_plural(number, "голос", "голоса", "голосов")
+    """The word «голос» agreeing with the number (the site's one helper, `timefmt.plural`)."""
+    return timefmt.plural(number, "vote,votes" if lang == EN else "голос,голоса,голосов")
+
+
+def candidates_word(number: int, lang: str) -> str:
+    return timefmt.plural(number, "candidate,candidates" if lang == EN else "соискатель,соискателя,соискателей")
 
 
 def when(value: dt.datetime, lang: str) -> str:
@@ -62,7 +52,7 @@ PHASES: dict[str, dict[str, str]] = {
         Phase.MODERATION: "оргкомитеты проверяют заявки",
         Phase.VOTING: "идёт народное голосование",
         Phase.VERIFICATION: "голосование закончилось, идёт проверка голосов",
-        Phase.RESULTS: "итоги подведены",
+        Phase.RESULTS: "итоги опубликованы",
         Phase.CEREMONY: "церемония награждения",
     },
     EN: {
@@ -71,7 +61,7 @@ PHASES: dict[str, dict[str, str]] = {
         Phase.MODERATION: "the committees are reviewing applications",
         Phase.VOTING: "the people's vote is open",
         Phase.VERIFICATION: "the vote is over, votes are being verified",
-        Phase.RESULTS: "the results are in",
+        Phase.RESULTS: "the results are published",
         Phase.CEREMONY: "award ceremony",
     },
 }
@@ -81,8 +71,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "welcome": (
             "Здравствуйте! Это бот народной премии <b>«Новые Созидатели»</b> атомных городов — {title}.\n\n"
             "Сейчас: <b>{phase}</b>.\n"
-            "Голосование: с {voting_open} до {voting_close}.\n"
-            "Итоги: {results}."
+            "{dates}"
+        ),
+        "dates_before": "Голосование пройдёт с {voting_open} до {voting_close}. Итоги — {results}.",
+        "dates_voting": "Голосование идёт до {voting_close}. Итоги — {results}.",
+        "dates_checking": "Голосование закончилось {voting_close}. Итоги будут опубликованы {results}.",
+        "dates_checking_late": (
+            "Голосование закончилось {voting_close}. Итоги публикуются по мере того, как оргкомитеты городов "
+            "подписывают протоколы."
+        ),
+        "dates_published": "Голосование закончилось {voting_close}. Итоги опубликованы: /results",
+        "dates_ceremony": "Церемония награждения — {ceremony}.",
+        "previous_results": "Итоги сезона {year}: /results",
+        "closed_no_registration": (
+            "Голосование закончилось — регистрироваться уже не нужно. Итоги по всем городам: {url}"
         ),
         "no_season": "Сезон премии ещё не объявлен. Новости — на сайте: {site}",
         "consent": (
@@ -117,7 +119,27 @@ TEXTS: dict[str, dict[str, str]] = {
             "Готово, номер подтверждён. Вы голосуете в городе <b>{city}</b>.\n"
             "У вас {votes} {votes_word}: можно поддержать до {votes} разных соискателей своего города."
         ),
+        "registered_partly_used": (
+            "Готово, номер подтверждён. Вы голосуете в городе <b>{city}</b>.\n"
+            "С этого номера уже голосовали на сайте: осталось голосов — {left} из {votes}."
+        ),
+        "registered_before": (
+            "Готово, номер подтверждён. Вы голосуете в городе <b>{city}</b>.\n"
+            "Голосование начнётся {voting_open}: у вас будет {votes} {votes_word}."
+        ),
+        "registered_closed": (
+            "Готово, номер подтверждён, ваш город — <b>{city}</b>.\n"
+            "Голосование закончилось {voting_close}: голосовать уже нельзя. Итоги: /results"
+        ),
         "already_registered": "Вы уже зарегистрированы: город <b>{city}</b>, осталось голосов: {left} из {votes}.",
+        "already_registered_before": (
+            "Вы уже зарегистрированы: город <b>{city}</b>. Голосование начнётся {voting_open}."
+        ),
+        "already_registered_closed": (
+            "Вы голосуете в городе <b>{city}</b>. Голосование закончилось; ваши голоса и квитанции: /myvotes. "
+            "Итоги: /results"
+        ),
+        "menu_prompt": "Соискатели, ваши голоса и правила — на кнопках ниже.",
         "notify_ask": "Сообщить вам, когда будут опубликованы итоги?",
         "notify_yes": "🔔 Да, сообщить",
         "notify_no": "Нет, спасибо",
@@ -151,6 +173,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "already_voted_toast": "Вы уже поддержали этого соискателя",
         "not_registered": "Сначала зарегистрируйтесь для голосования: /start — это минута.",
         "myvotes_empty": "Вы ещё не голосовали. Осталось голосов: {left} из {votes}. Соискатели: /candidates",
+        "myvotes_empty_closed": "В сезоне {year} вы не голосовали. Итоги: /results",
+        "myvotes_header_closed": "Ваши голоса в сезоне {year}: {used} из {votes}. Голосование закончилось.",
         "myvotes_header": "Ваши голоса ({used} из {votes}), осталось: {left}.",
         "myvotes_item": "• <b>{name}</b>, {when}\n  квитанция <code>{receipt}</code> — {url}",
         "myvotes_annulled": " (аннулирован)",
@@ -175,11 +199,36 @@ TEXTS: dict[str, dict[str, str]] = {
             "/cancel — отменить текущее действие\n\n"
             "Сайт премии: {site}"
         ),
-        "results_hidden": "Итоги пока не публикуются. Включите уведомление — сообщим: /notify",
+        "results_hidden": (
+            "Промежуточные итоги не публикуются. Голосование идёт до {voting_close}, итоги — {results}. "
+            "Включите уведомление — сообщим: /notify"
+        ),
+        "results_before": "Голосование ещё не началось: оно пройдёт с {voting_open} до {voting_close}.",
+        "results_checking": (
+            "Голосование закончилось {voting_close}. Итоги города {city} ещё не опубликованы: голоса "
+            "проверяются, оргкомитет подписывает протокол. Итоги ожидаются {results}. Сообщим: /notify"
+        ),
+        "results_checking_late": (
+            "Итоги города {city} ещё не опубликованы: оргкомитет готовит и подписывает протокол. "
+            "Сообщим, когда они появятся: /notify. Опубликованные итоги других городов: {url}"
+        ),
         "results_header": "<b>Итоги: {city}</b>",
         "results_item": "{place}. {name} — {votes}",
         "results_none": "В городе {city} пока нет голосов.",
         "results_choose_city": "Итоги по вашему городу появятся после регистрации: /start. Все итоги: {url}",
+        "results_published_header": "<b>Итоги народного голосования: {city}</b>\n{title}",
+        "results_laureates": "<b>Призёры</b>",
+        "results_laureate": "{medal} {place} место — <b>{name}</b> ({sphere}): {votes} {votes_word}",
+        "results_others": "<b>Остальные соискатели</b>",
+        "results_other": "{place}. {name} — {votes} {votes_word}",
+        "results_more": "… и ещё {count} — на сайте.",
+        "results_without_votes": "Без действительных голосов: {count} {who}.",
+        "results_no_laureates": "Призёры не определены.",
+        "results_void": "Голосование в городе признано недействительным, призёров нет. Основание: {reason}",
+        "results_disqualified": "Сняты с голосования: {names}.",
+        "results_tie": "Равенство голосов оргкомитет решил по правилу «{rule}».",
+        "results_protocol": "Протокол № {number} (PDF): {url}",
+        "results_page": "Подробно на сайте: {url}",
         "cancelled": "Отменено. Начать заново: /start",
         "nothing_to_cancel": "Отменять нечего. Команды: /help",
         "error": "Что-то пошло не так. Попробуйте ещё раз чуть позже.",
@@ -197,9 +246,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "welcome": (
             "Hello! This is the bot of the <b>«New Creators»</b> people's award of the atomic cities — {title}.\n\n"
             "Now: <b>{phase}</b>.\n"
-            "Voting: from {voting_open} to {voting_close}.\n"
-            "Results: {results}."
+            "{dates}"
         ),
+        "dates_before": "Voting runs from {voting_open} to {voting_close}. Results: {results}.",
+        "dates_voting": "Voting is open until {voting_close}. Results: {results}.",
+        "dates_checking": "Voting closed on {voting_close}. The results will be published on {results}.",
+        "dates_checking_late": (
+            "Voting closed on {voting_close}. Results are published as the city committees sign their protocols."
+        ),
+        "dates_published": "Voting closed on {voting_close}. The results are published: /results",
+        "dates_ceremony": "Award ceremony: {ceremony}.",
+        "previous_results": "Results of the {year} season: /results",
+        "closed_no_registration": "Voting is over — there is no need to register. Results for every city: {url}",
         "no_season": "No award season has been announced yet. News is on the website: {site}",
         "consent": (
             "To vote we need your consent to process personal data: your phone number (kept only as an "
@@ -233,7 +291,24 @@ TEXTS: dict[str, dict[str, str]] = {
             "Done, your number is confirmed. You vote in <b>{city}</b>.\n"
             "You have {votes} {votes_word}: you can support up to {votes} different candidates of your city."
         ),
+        "registered_partly_used": (
+            "Done, your number is confirmed. You vote in <b>{city}</b>.\n"
+            "This number has already voted on the website: votes left — {left} of {votes}."
+        ),
+        "registered_before": (
+            "Done, your number is confirmed. You vote in <b>{city}</b>.\n"
+            "Voting opens on {voting_open}: you will have {votes} {votes_word}."
+        ),
+        "registered_closed": (
+            "Done, your number is confirmed, your city is <b>{city}</b>.\n"
+            "Voting closed on {voting_close}: it is too late to vote. Results: /results"
+        ),
         "already_registered": "You are registered: city <b>{city}</b>, votes left: {left} of {votes}.",
+        "already_registered_before": "You are registered: city <b>{city}</b>. Voting opens on {voting_open}.",
+        "already_registered_closed": (
+            "You vote in <b>{city}</b>. Voting is over; your votes and receipts: /myvotes. Results: /results"
+        ),
+        "menu_prompt": "Candidates, your votes and the rules — on the buttons below.",
         "notify_ask": "Shall I tell you when the results are published?",
         "notify_yes": "🔔 Yes, tell me",
         "notify_no": "No, thanks",
@@ -267,6 +342,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "already_voted_toast": "You have already supported this candidate",
         "not_registered": "First register to vote: /start — it takes a minute.",
         "myvotes_empty": "You have not voted yet. Votes left: {left} of {votes}. Candidates: /candidates",
+        "myvotes_empty_closed": "You did not vote in the {year} season. Results: /results",
+        "myvotes_header_closed": "Your votes in the {year} season: {used} of {votes}. Voting is over.",
         "myvotes_header": "Your votes ({used} of {votes}), left: {left}.",
         "myvotes_item": "• <b>{name}</b>, {when}\n  receipt <code>{receipt}</code> — {url}",
         "myvotes_annulled": " (annulled)",
@@ -291,11 +368,36 @@ TEXTS: dict[str, dict[str, str]] = {
             "/cancel — cancel the current step\n\n"
             "The award's website: {site}"
         ),
-        "results_hidden": "The results are not public yet. Turn on the notice and we will tell you: /notify",
+        "results_hidden": (
+            "Interim results are not public. Voting is open until {voting_close}; results: {results}. "
+            "Turn on the notice and we will tell you: /notify"
+        ),
+        "results_before": "Voting has not started yet: it runs from {voting_open} to {voting_close}.",
+        "results_checking": (
+            "Voting closed on {voting_close}. The results of {city} are not published yet: the votes are being "
+            "checked and the committee signs the protocol. Expected on {results}. We will tell you: /notify"
+        ),
+        "results_checking_late": (
+            "The results of {city} are not published yet: the committee is preparing and signing the protocol. "
+            "We will tell you when they are: /notify. Results of other cities: {url}"
+        ),
         "results_header": "<b>Results: {city}</b>",
         "results_item": "{place}. {name} — {votes}",
         "results_none": "{city} has no votes yet.",
         "results_choose_city": "Your city's results appear here after you register: /start. All results: {url}",
+        "results_published_header": "<b>Results of the people's vote: {city}</b>\n{title}",
+        "results_laureates": "<b>Laureates</b>",
+        "results_laureate": "{medal} place {place} — <b>{name}</b> ({sphere}): {votes} {votes_word}",
+        "results_others": "<b>Other candidates</b>",
+        "results_other": "{place}. {name} — {votes} {votes_word}",
+        "results_more": "… and {count} more on the website.",
+        "results_without_votes": "Without a valid vote: {count} {who}.",
+        "results_no_laureates": "No laureates were named.",
+        "results_void": "The city's vote was declared void: no laureates. Grounds: {reason}",
+        "results_disqualified": "Disqualified: {names}.",
+        "results_tie": "The committee settled a tie by the rule “{rule}”.",
+        "results_protocol": "Protocol No. {number} (PDF): {url}",
+        "results_page": "Details on the website: {url}",
         "cancelled": "Cancelled. Start again: /start",
         "nothing_to_cancel": "Nothing to cancel. Commands: /help",
         "error": "Something went wrong. Please try again a little later.",

@@ -118,6 +118,19 @@ def cursor() -> CursorWrapper:
     return connection._prepare_cursor(psycopg.Cursor(connection.connection))  # type: ignore[no-any-return]
 
 
+def epoch_seconds(expression: str, vendor: str | None = None) -> str:
+    """SQL for a timestamp column's UNIX seconds as a float, to the microsecond (NULL stays NULL). On SQLite
+    Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: whole seconds from strftime, the fraction from the
+    text (julianday would round to milliseconds). The SQL holds `%%`: run it with parameters (a list, even an
+    empty one), so that the driver's placeholder syntax turns it back into `%`."""
+    vendor = vendor or connection.vendor
+    if vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {expression})::double precision"
+    if vendor == "sqlite":
+        return f"(CAST(strftime('%%s', {expression}) AS REAL) + CAST(substr({expression}, 20) AS REAL))"
+    raise NotImplementedError(f"no epoch seconds for {vendor}")
+
+
 @functools.cache
 def _field(model: type[Model], attname: str) -> Field[Any, Any]:
     for field in model._meta.concrete_fields:

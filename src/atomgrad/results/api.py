@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from ninja import Path as PathParam
 from ninja import Router
 
 from atomgrad.cities.models import City
+from atomgrad.core.apitypes import Slug, Year
 from atomgrad.core.errors import ApplicationError
 from atomgrad.results.schemas import CityPublishedOut, SeasonResultsOut
 from atomgrad.results.selectors import published_city_data, season_get
@@ -32,7 +34,7 @@ def _season(year: int) -> Any:
 
 @router.get("/results/{year}", response={200: SeasonResultsOut, 404: RefusalOut}, url_name="season_results",
             summary="Опубликованные итоги сезона")
-def season_results(request: HttpRequest, year: int) -> dict[str, Any]:
+def season_results(request: HttpRequest, year: PathParam[Year]) -> dict[str, Any]:
     """Every published city's result (the signed protocol's numbers, its PDF's SHA-256 and ledger head), and
     the slugs of the cities not published yet. The public verifier reads this document."""
     return results_document(season=_season(year))
@@ -40,7 +42,7 @@ def season_results(request: HttpRequest, year: int) -> dict[str, Any]:
 
 @router.get("/results/{year}/cities/{slug}", response={200: CityPublishedOut, 404: RefusalOut},
             url_name="city_results_published", summary="Опубликованные итоги города")
-def city_results_published(request: HttpRequest, year: int, slug: str) -> dict[str, Any]:
+def city_results_published(request: HttpRequest, year: PathParam[Year], slug: PathParam[Slug]) -> dict[str, Any]:
     """A city's published result; 404 `results_not_published` until organisers publish it."""
     season = _season(year)
     city = City.objects.filter(slug=slug).first()

@@ -236,3 +236,90 @@ def audit_entries(*, since: dt.datetime | None = None, until: dt.datetime | None
     if until is not None:
         entries = entries.filter(created_at__lt=until)
     return entries
+
+
+# --- a city's published result as the public reads it (the site, the bot) --------------------------------
+
+
+@dataclass(frozen=True)
+class PublicCityResult:
+    """A published city result split the way every public surface shows it: the laureates first (by place),
+    then the other ranked candidates, the candidates without a valid vote together (no place), the
+    disqualified; with the tie decision's names and the protocol. `data` is the published data itself."""
+
+    season: Season
+    city: City
+    data: dict[str, Any]
+    laureates: list[dict[str, Any]]
+    ranked: list[dict[str, Any]]
+    without_votes: list[dict[str, Any]]
+    disqualified: list[dict[str, Any]]
+    tie_groups: list[dict[str, Any]]
+
+    @property
+    def void(self) -> bool:
+        return bool(self.data["void"])
+
+    @property
+    def has_decisions(self) -> bool:
+        return self.void or bool(self.data.get("tie_decision")) or bool(self.disqualified)
+
+
+def public_city_result(*, season: Season, city: City) -> PublicCityResult | None:
+    """The city's published result for the public, or None while it is not published (then nothing about
+    its counts may be shown). Also reads protocols published before candidates without a valid vote lost
+    their place: such lines are listed without votes whatever place the old data gave them."""
+    data = published_city_data(season=season, city=city)
+    if data is None:
+        return None
+    lines = data["candidates"]
+    disqualified = [line for line in lines if line["disqualified"]]
+    without_votes = sorted((line for line in lines if not line["disqualified"] and not line["valid"]),
+                           key=lambda line: (line["full_name"], line["id"]))
+    placed = [line for line in lines if not line["disqualified"] and line["valid"]]
+    laureates = sorted((line for line in placed if line["laureate"]), key=lambda line: (line["place"] or 0))
+    ranked = [line for line in placed if not line["laureate"]]
+    names = {line["id"]: line["full_name"] for line in lines}
+    tie_groups = [
+        {"votes": group["votes"], "names": [names.get(i, str(i)) for i in group["order"]]}
+        for group in (data.get("tie_decision") or {}).get("groups", [])
+    ]
+    return PublicCityResult(season=season, city=city, data=data, laureates=laureates, ranked=ranked,
+                            without_votes=without_votes, disqualified=disqualified, tie_groups=tie_groups)
+
+
+# --- every season, for ever: the archive ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveSeason:
+    season: Season
+    phase_title: str
+    city_count: int
+    published_count: int
+    laureate_count: int
+
+
+def season_archive() -> list[ArchiveSeason]:
+    """Every season, newest first, with how far its results are published and how many laureates it named
+    (earlier seasons' laureates are recorded even where their protocols predate this platform)."""
+    from django.db.models import Count
+
+    from atomgrad.award.models import Laureate
+
+    seasons = list(Season.objects.annotate(city_count=Count("cities", distinct=True)).order_by("-year"))
+    published: dict[int, int] = {}
+    for season_id in Publication.objects.values_list("season_id", flat=True):
+        published[season_id] = published.get(season_id, 0) + 1
+    laureates = dict(Laureate.objects.values_list("season_id").annotate(n=Count("id")))
+    return [
+        ArchiveSeason(season=season, phase_title=str(season.phase_rules.title),
+                      city_count=season.city_count,  # type: ignore[attr-defined]
+                      published_count=published.get(season.pk, 0), laureate_count=laureates.get(season.pk, 0))
+        for season in seasons
+    ]
+
+
+def city_published_years(*, city: City) -> set[int]:
+    """The years whose result of the city is published (their pages have counts)."""
+    return set(Publication.objects.filter(city=city).values_list("season__year", flat=True))

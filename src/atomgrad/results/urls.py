@@ -8,6 +8,7 @@ urlpatterns = [
     # public
     path("results/", public.results_index, name="index"),
     path("results/verify_atomgrad.py", public.verifier_download, name="verifier"),
+    path("results/cities/<slug:slug>/", public.hall_of_fame, name="hall_of_fame"),
     path("results/<int:year>/", public.season_summary, name="season"),
     path("results/<int:year>/results.csv", public.export_csv, name="export_csv"),
     path("results/<int:year>/results.xlsx", public.export_xlsx, name="export_xlsx"),

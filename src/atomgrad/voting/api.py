@@ -12,9 +12,11 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field as NinjaField
+from ninja import Path as PathParam
 from ninja import Query, Router, Schema
 
 from atomgrad.cities.models import City
+from atomgrad.core.apitypes import Slug, Year
 from atomgrad.core.errors import ApplicationError
 from atomgrad.voting import selectors
 from atomgrad.voting.api_auth import VoterBearer
@@ -29,6 +31,7 @@ from atomgrad.voting.schemas import (
     VoteOut,
 )
 from atomgrad.voting.services.ballots import not_published_error, vote_cast
+from atomgrad.voting.signals import VoteContext
 
 router = Router(tags=["voting"])
 
@@ -49,7 +52,7 @@ def vote_create(request: HttpRequest, payload: VoteIn) -> tuple[int, dict[str, A
     candidate = selectors.candidate_get_for_vote(candidate_id=payload.candidate)
     if candidate is None:
         raise not_published_error(payload.candidate)
-    vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.API)
+    vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.API, context=VoteContext.from_request(request))
     return 201, {
         "receipt": receipt_display(vote.receipt),
         "ledger_position": vote.ledger_entry.sequence,  # type: ignore[attr-defined]
@@ -82,7 +85,7 @@ def vote_list(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/receipts/{receipt}", response={200: ReceiptOut, 404: RefusalOut}, url_name="receipt_detail",
             summary="Проверить квитанцию")
-def receipt_detail(request: HttpRequest, receipt: str) -> dict[str, Any]:
+def receipt_detail(request: HttpRequest, receipt: PathParam[Slug]) -> dict[str, Any]:
     """Where the receipt's vote is in the ledger and whether it is counted. Anyone holding the code may ask;
     the answer names neither the voter nor the candidate. Hyphens and case do not matter."""
     status = selectors.receipt_status(code=receipt)
@@ -101,12 +104,12 @@ def receipt_detail(request: HttpRequest, receipt: str) -> dict[str, Any]:
 
 
 class ResultsFilters(Schema):
-    season: int | None = NinjaField(None, description="Год сезона; по умолчанию текущий")
+    season: Year | None = NinjaField(None, description="Год сезона; по умолчанию текущий")
 
 
 @router.get("/cities/{slug}/results", response={200: CityResultsOut, 404: RefusalOut}, url_name="city_results",
             summary="Итоги голосования в городе")
-def city_results(request: HttpRequest, slug: str, filters: Query[ResultsFilters]) -> dict[str, Any]:
+def city_results(request: HttpRequest, slug: PathParam[Slug], filters: Query[ResultsFilters]) -> dict[str, Any]:
     """Once the city's result is published: the signed protocol's valid votes and places (`counts: "published"`).
     Before that, valid votes per candidate when the season makes counts public (`counts: "public"`, most votes first).
     While counts are hidden (`counts: "hidden"`), the candidates come alphabetically and without a `votes`

@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 
 from atomgrad.award.schemas import ErrorOut
 from atomgrad.award.selectors import season_current
+from atomgrad.core.apitypes import StrictIn
 from atomgrad.core.http import client_ip
 from atomgrad.core.timefmt import to_moscow
 from atomgrad.voting.auth import TOKEN_LIFETIME, token_authenticate, token_expiry, token_issue
@@ -42,10 +43,14 @@ class VoterBearer(HttpBearer):
 router = Router(tags=["auth"])
 
 
-class CodeIn(Schema):
+# What a typed phone number may hold: digits, a leading plus, spaces, brackets, dots and hyphens.
+PHONE_PATTERN = r"^\+?[0-9 ().-]{0,39}$"
+
+
+class CodeIn(StrictIn):
     phone: str = Field(
-        "", max_length=40, description="Номер мобильного телефона (+7 …, 8 …) / Mobile phone number",
-        examples=["+7 900 123-45-67"],
+        "", max_length=40, pattern=PHONE_PATTERN,
+        description="Номер мобильного телефона (+7 …, 8 …) / Mobile phone number", examples=["+7 900 123-45-67"],
     )
 
 
@@ -55,12 +60,14 @@ class CodeSentOut(Schema):
     resend_after_seconds: int = Field(description="Когда можно запросить новый код / When a new code may be asked")
 
 
-class VerifyIn(Schema):
-    phone: str = Field("", max_length=40, description="Тот же номер, что в /auth/code / The same number")
-    code: str = Field("", max_length=20, description="Код из SMS, 6 цифр / The 6-digit code from the SMS")
+class VerifyIn(StrictIn):
+    phone: str = Field("", max_length=40, pattern=PHONE_PATTERN,
+                       description="Тот же номер, что в /auth/code / The same number")
+    code: str = Field("", max_length=20, pattern=r"^[0-9 -]*$",
+                      description="Код из SMS, 6 цифр / The 6-digit code from the SMS")
     city: str = Field(
-        "", max_length=64, description="Код (slug) города проживания / The slug of the city you live in",
-        examples=["zheleznogorsk"],
+        "", max_length=64, pattern=r"^[a-z0-9-]*$",
+        description="Код (slug) города проживания / The slug of the city you live in", examples=["zheleznogorsk"],
     )
     consent: bool = Field(
         False, description="Согласие на обработку персональных данных (обязательно) / Consent (required)"

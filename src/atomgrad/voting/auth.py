@@ -17,6 +17,8 @@ from atomgrad.voting import queries
 from atomgrad.voting.models import SeasonVoter, VoterToken
 
 SESSION_KEY = "atomgrad_season_voter_id"
+# The verified person (VoterIdentity) of the session, whatever the season: «Мои голоса» of earlier seasons.
+IDENTITY_KEY = "atomgrad_voter_identity_id"
 TOKEN_LIFETIME = dt.timedelta(days=30)
 
 
@@ -48,10 +50,28 @@ def token_expiry(raw: str) -> dt.datetime | None:
 def session_login(request: HttpRequest, *, voter: SeasonVoter) -> None:
     request.session.cycle_key()  # a fresh session id at the moment of verification (no fixation)
     request.session[SESSION_KEY] = voter.pk
+    request.session[IDENTITY_KEY] = voter.identity_id
+
+
+def session_identity_remember(request: HttpRequest, *, identity_id: int) -> None:
+    """The person proved their phone (a code): remember who they are, before any season's registration."""
+    request.session[IDENTITY_KEY] = identity_id
+
+
+def session_identity_id(request: HttpRequest) -> int | None:
+    """The verified person of this session (from the code check or a season's registration), or None."""
+    identity_id = request.session.get(IDENTITY_KEY)
+    if identity_id is not None:
+        return int(identity_id)
+    voter_id = request.session.get(SESSION_KEY)
+    if voter_id is None:
+        return None
+    return SeasonVoter.objects.filter(pk=voter_id).values_list("identity_id", flat=True).first()
 
 
 def session_logout(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(IDENTITY_KEY, None)
 
 
 def session_voter(request: HttpRequest, *, season: Season | None = None) -> SeasonVoter | None:

@@ -22,8 +22,28 @@ from django.db import connection
 from atomgrad.award.models import Application, ApplicationStatus, Season, Sphere
 from atomgrad.award.selectors import PUBLIC_CANDIDATE_FIELDS
 from atomgrad.cities.models import City
-from atomgrad.core.rawsql import Result, RowReader, Statement, column, columns, cursor, db_value, table
-from atomgrad.voting.models import CandidateTally, LedgerEntry, LedgerHead, SeasonVoter, Vote, VoterIdentity, VoterToken
+from atomgrad.core.rawsql import (
+    Result,
+    RowReader,
+    Statement,
+    column,
+    columns,
+    cursor,
+    db_value,
+    epoch_seconds,
+    table,
+)
+from atomgrad.voting.models import (
+    CandidateTally,
+    LedgerEntry,
+    LedgerHead,
+    SeasonVoter,
+    Vote,
+    VoterIdentity,
+    VoterSignal,
+    VoterToken,
+    VoteSignal,
+)
 
 ID_MAX = 2**63 - 1  # the largest id a BigAutoField can hold
 
@@ -136,6 +156,37 @@ def vote_insert(vote: Vote) -> Statement:
     """Insert the (unsaved) vote. Rows: [(id,)]. The unique constraints (one vote per voter and candidate;
     the receipt) raise IntegrityError."""
     return Statement(_vote_insert_sql(connection.vendor), _values(vote, _VOTE_COLUMNS))
+
+
+def _seconds_between(vendor: str, start: str, end: str) -> str:
+    """SQL for the seconds from the timestamp `start` to `end` (NULL if either is)."""
+    return f"({epoch_seconds(end, vendor)} - {epoch_seconds(start, vendor)})"
+
+
+@functools.cache
+def _vote_signal_insert_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(VoteSignal._meta.get_field(name).column) for name in (
+        "vote", "season", "network", "user_agent", "telegram_bucket", "code_to_verify", "verify_to_vote"))
+    code_to_verify = _seconds_between(vendor, column(VoterSignal, "code_requested_at", alias="s"),
+                                      column(VoterSignal, "verified_at", alias="s"))
+    verify_to_vote = _seconds_between(vendor, column(VoterSignal, "verified_at", alias="s"),
+                                      column(Vote, "cast_at", alias="v"))
+    return (
+        f"INSERT INTO {table(VoteSignal)} ({names}) "  # noqa: S608 - identifiers from _meta
+        f"SELECT {column(Vote, 'id', alias='v')}, {column(Vote, 'season_id', alias='v')}, %s, %s, %s, "
+        f"{code_to_verify}, {verify_to_vote} "
+        f"FROM {table(Vote)} {quote('v')} LEFT JOIN {table(VoterSignal)} {quote('s')} "
+        f"ON {column(VoterSignal, 'voter_id', alias='s')} = {column(Vote, 'voter_id', alias='v')} "
+        f"WHERE {column(Vote, 'receipt', alias='v')} = %s"
+    )
+
+
+def vote_signal_insert(*, receipt: str, network: int, user_agent: int, telegram_bucket: int) -> Statement:
+    """Insert the detection signals of the vote just inserted (found by its receipt, in the same transaction):
+    the request's hashes, and the seconds from the voter's last code request to verification and from
+    verification to the vote, from the voter's `VoterSignal` (NULL when the voter has none). No rows."""
+    return Statement(_vote_signal_insert_sql(connection.vendor), [network, user_agent, telegram_bucket, receipt])
 
 
 @functools.cache

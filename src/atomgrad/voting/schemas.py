@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from atomgrad.core.apitypes import ObjectId, StrictIn
 from atomgrad.core.timefmt import to_moscow
 
 # A moment as ISO 8601 with the Moscow offset, e.g. "2026-10-04T00:00:00.123456+03:00".
@@ -29,8 +30,9 @@ class RefusalOut(Schema):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class VoteIn(Schema):
-    candidate: int = Field(description="Идентификатор соискателя из GET /api/v1/cities/{slug}/candidates")
+class VoteIn(StrictIn):
+    candidate: ObjectId = Field(description="Идентификатор соискателя из GET /api/v1/cities/{slug}/candidates "
+                                            "(целое число, не строка)")
 
 
 class VoteOut(Schema):

@@ -235,3 +235,10 @@ def candidate_get_for_vote(*, candidate_id: int) -> Application | None:
     """A published candidate as `vote_cast` needs it (season, city and sphere loaded), public fields only. One
     statement, written as SQL in `voting.queries`: it runs on every vote."""
     return queries.published_candidate(candidate_id=candidate_id)
+
+
+def identity_season_voters(*, identity_id: int) -> list[SeasonVoter]:
+    """The person's registrations, one per season they took part in, newest season first (season, city)."""
+    return list(
+        SeasonVoter.objects.filter(identity_id=identity_id).select_related("season", "city").order_by("-season__year")
+    )

@@ -9,12 +9,18 @@ numpy's int64. 0 means "not known". The same functions serve the vote path and t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
+from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 UNKNOWN = 0
 _MASK_63 = (1 << 63) - 1
@@ -68,3 +74,61 @@ def telegram_bucket(telegram_user_id: int | None) -> int:
     if telegram_user_id is None or telegram_user_id <= 0:
         return -1
     return int(telegram_user_id >> 28)
+
+
+# --- what a channel knows about a vote and a verification ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteContext:
+    """What a channel knows about the request that casts a vote, as `vote_cast` takes it. The web and the API
+    know the client's address and user agent; the bot knows the Telegram account (and no address)."""
+
+    client_ip: str | None = None
+    user_agent: str | None = None
+    telegram_user_id: int | None = None
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> VoteContext:
+        from atomgrad.core.http import client_ip
+
+        return cls(client_ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:512])
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a verification of a phone number showed, kept for the season's voter (`VoterSignal`): the hash
+    of the number's block (computed while the clear number is in memory), when the code was asked for (in the
+    bot: when the contact was asked for) and when the number was verified."""
+
+    phone_block: int
+    code_requested_at: dt.datetime | None
+    verified_at: dt.datetime
+    telegram_bucket: int = -1
+
+    @classmethod
+    def of(cls, *, e164: str, code_requested_at: dt.datetime | None, verified_at: dt.datetime,
+           telegram_user_id: int | None = None) -> Verification:
+        return cls(phone_block=phone_block_hash(e164), code_requested_at=code_requested_at,
+                   verified_at=verified_at, telegram_bucket=telegram_bucket(telegram_user_id))
+
+    def as_session(self) -> dict[str, object]:
+        """A JSON-safe form, for the web log-in's session between the code step and the city step."""
+        return {"phone_block": self.phone_block, "verified_at": self.verified_at.isoformat(),
+                "code_requested_at": self.code_requested_at.isoformat() if self.code_requested_at else None,
+                "telegram_bucket": self.telegram_bucket}
+
+    @classmethod
+    def from_session(cls, data: object) -> Verification | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            requested = data.get("code_requested_at")
+            return cls(
+                phone_block=int(data["phone_block"]),
+                code_requested_at=dt.datetime.fromisoformat(requested) if requested else None,
+                verified_at=dt.datetime.fromisoformat(data["verified_at"]),
+                telegram_bucket=int(data.get("telegram_bucket", -1)),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from atomgrad.award.models import Application
 from atomgrad.award.selectors import season_current
 from atomgrad.core.errors import ApplicationError
 from atomgrad.voting import selectors
-from atomgrad.voting.auth import session_voter
+from atomgrad.voting.auth import session_identity_id, session_voter
 from atomgrad.voting.models import Channel, SeasonVoter, Vote
 from atomgrad.voting.receipts import receipt_display, receipt_normalise
 from atomgrad.voting.services.ballots import (
@@ -27,6 +29,7 @@ from atomgrad.voting.services.ballots import (
     vote_cast,
     vote_precheck,
 )
+from atomgrad.voting.signals import VoteContext
 
 
 def _login_redirect(request: HttpRequest, next_url: str) -> HttpResponseRedirect:
@@ -61,7 +64,8 @@ def vote_confirm(request: HttpRequest, candidate_id: int) -> HttpResponse:
     error: ApplicationError | None
     if request.method == "POST" and request.POST.get("confirm") == "1":
         try:
-            vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.WEB)
+            vote = vote_cast(voter=voter, candidate=candidate, channel=Channel.WEB,
+                             context=VoteContext.from_request(request))
         except ApplicationError as refusal:
             error = refusal
         else:
@@ -100,15 +104,25 @@ def vote_receipt(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def my_votes(request: HttpRequest) -> HttpResponse:
-    """«Мои голоса»: the voter's city, the votes left, and every vote with its receipt."""
-    season = season_current()
-    voter = session_voter(request, season=season) if season else None
+    """«Мои голоса»: the voter's city, the votes left, and every vote with its receipt — of the current season
+    or, with `?season=YEAR`, of any earlier season the same person (phone) voted in."""
+    identity_id = session_identity_id(request)
+    registrations = selectors.identity_season_voters(identity_id=identity_id) if identity_id is not None else []
+    if not registrations:
+        return _login_redirect(request, request.get_full_path())
+    current = season_current()
+    by_year = {voter.season.year: voter for voter in registrations}
+    requested = request.GET.get("season", "")
+    voter = by_year.get(int(requested)) if requested.isdigit() else None
+    if requested and voter is None:
+        messages.info(request, _("В сезоне %(year)s вы не регистрировались для голосования.") % {"year": requested})
     if voter is None:
-        return _login_redirect(request, reverse("voting:my_votes"))
+        voter = (by_year.get(current.year) if current else None) or registrations[0]
     votes = list(selectors.voter_vote_list(voter=voter))
     return render(request, "voting/my_votes.html", {
         "voter": voter, "season": voter.season, "votes": votes, "votes_left": selectors.votes_left(voter=voter),
         "voting_open": selectors.ballot_for(season=voter.season, voter=None).is_open_in(voter.city_id),
+        "registrations": registrations,
     })
 
 

@@ -30,10 +30,11 @@ from atomgrad.award.selectors import season_current
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.http import client_ip
-from atomgrad.voting.auth import session_login, session_logout, session_voter
+from atomgrad.voting.auth import session_identity_remember, session_login, session_logout, session_voter
 from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
 from atomgrad.voting.phones import phone_normalise
-from atomgrad.voting.services.identity import CODE_LIFETIME, otp_request, otp_verify, voter_register
+from atomgrad.voting.services.identity import CODE_LIFETIME, otp_request, otp_verify_with_facts, voter_register
+from atomgrad.voting.signals import Verification
 from atomgrad.voting.sms import phone_mask
 
 FLOW_KEY = "atomgrad_voter_login"
@@ -172,7 +173,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return redirect("voting:login_code")
     if request.method == "POST":
         try:
-            identity = otp_verify(
+            identity, verification = otp_verify_with_facts(
                 phone_raw=phone, code=request.POST.get("code", "")[:20], client_ip=client_ip(request)
             )
         except ApplicationError as exc:
@@ -183,7 +184,15 @@ def login_code(request: HttpRequest) -> HttpResponse:
         flow.pop("phone_at", None)
         flow["identity"] = identity.pk
         flow["identity_at"] = timezone.now().isoformat()
+        flow["verification"] = verification.as_session()  # the block's hash and the times, not the number
         request.session.cycle_key()  # a new session id now that the person is verified
+        session_identity_remember(request, identity_id=identity.pk)
+        next_url = _safe_next(request, flow.get("next"))
+        if next_url and next_url.startswith(reverse("voting:my_votes")) and \
+                SeasonVoter.objects.filter(identity=identity).exists():
+            # «Мои голоса» of a season they voted in needs no new registration (no city, no consent)
+            _flow_drop(request)
+            return HttpResponseRedirect(next_url)
         _flow_save(request, flow)
         return redirect("voting:login_city")
     return render(request, "voting/auth/code.html", context)
@@ -219,7 +228,8 @@ def login_city(request: HttpRequest) -> HttpResponse:
         context.update(selected=city_slug, consent_checked=consent)
         try:
             voter = voter_register(
-                season=season, identity=identity, city_slug=city_slug, consent=consent, channel=Channel.WEB
+                season=season, identity=identity, city_slug=city_slug, consent=consent, channel=Channel.WEB,
+                verification=Verification.from_session(_flow(request).get("verification")),
             )
         except ApplicationError as exc:
             context["error"] = _error_text(exc)

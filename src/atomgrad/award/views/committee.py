@@ -64,6 +64,9 @@ class DecisionForm(forms.Form):
             "invalid_choice": _("Выберите решение: принять, вернуть на доработку или отклонить."),
         },
     )
+    # Final decisions (accept publishes at once, reject closes the application) are asked twice: the first
+    # post shows what will happen, the second (with `confirmed`) decides. Plain forms: no JavaScript needed.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("Комментарий для заявителя"),
         required=False,
@@ -141,7 +144,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_response(
-    request: HttpRequest, application: Application, form: DecisionForm, *, status: int = 200
+    request: HttpRequest, application: Application, form: DecisionForm, *, status: int = 200, confirm: str = ""
 ) -> HttpResponse:
     history = [
         {"entry": entry, "label": AUDIT_ACTION_LABELS.get(entry.action, entry.action)}
@@ -157,6 +160,7 @@ def _detail_response(
         "form": form,
         "history": history,
         "next_application": moderation_next_submitted(application=application),
+        "confirm": confirm,
     }
     return render(request, "award/committee/application.html", context, status=status)
 
@@ -187,6 +191,13 @@ def application_decide(request: HttpRequest, application_id: int) -> HttpRespons
     if not form.is_valid():
         messages.error(request, _t("Решение не принято: исправьте ошибки в форме."))
         return _detail_response(request, application, form, status=422)
+    decision = form.cleaned_data["decision"]
+    needs_confirmation = decision == Decision.ACCEPT.value or (
+        decision == Decision.REJECT.value and form.cleaned_data["comment"].strip())  # a blank reason fails first
+    may_decide = application.status == ApplicationStatus.SUBMITTED and \
+        user_may_decide_application(request.user, application)  # else the service's refusal is shown at once
+    if needs_confirmation and may_decide and not form.cleaned_data["confirmed"]:
+        return _detail_response(request, application, form, confirm=decision)
     try:
         decided = decide(
             actor=request.user,

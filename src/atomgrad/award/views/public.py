@@ -45,19 +45,23 @@ class CandidateFilterForm(forms.Form):
 
 @require_safe
 def city_list(request: HttpRequest) -> HttpResponse:
-    season = selectors.season_current()
+    current = selectors.season_current()
+    season = selectors.season_from_query(request.GET.get("season"), current=current)
     form = CitySearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_bound and form.is_valid() else ""
     cities = list(selectors.city_list_for_season(season=season, query=query))
     return render(request, "award/public/city_list.html", {
         "season": season, "form": form, "query": query, "cities": cities,
+        "seasons": list(selectors.season_list()), "past_season": bool(current and season and season != current),
         "closed_count": sum(1 for city in cities if city.is_closed),
     })
 
 
 @require_safe
 def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    season = selectors.season_current()
+    """The city's candidates of the current season, or of any earlier one with `?season=YEAR`."""
+    current = selectors.season_current()
+    season = selectors.season_from_query(request.GET.get("season"), current=current)
     city = selectors.city_get_with_participation(slug=slug, season=season)
     if city is None:
         raise Http404
@@ -70,6 +74,8 @@ def city_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = Paginator(candidates, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "award/public/city_detail.html", {
         "season": season, "phase_rules": season.phase_rules if season else None, "city": city, "form": form,
+        "seasons": selectors.city_seasons(city=city),
+        "past_season": bool(current and season and season != current),
         "spheres": spheres, "page": page, "query": query, "sphere": sphere, "filtered": bool(query or sphere),
     })
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -27,7 +29,8 @@ async def _consented_season_id(state: FSMContext) -> int | None:
 
 
 async def _city_chosen(bot: Bot, chat_id: int, state: FSMContext, lang: str, city: CityItem) -> None:
-    await state.update_data(city_id=city.id)
+    # When the contact was asked for: the bot's counterpart of the web's code request (a detection signal).
+    await state.update_data(city_id=city.id, contact_asked_at=dt.datetime.now(dt.UTC).isoformat())
     await state.set_state(Registration.contact)
     await bot.send_message(chat_id, t(lang, "ask_contact", city=esc(city.name(lang))),
                            reply_markup=keyboards.share_contact(lang))

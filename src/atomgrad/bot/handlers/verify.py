@@ -7,6 +7,7 @@ The number then becomes the same identity as on the web (the same keyed hash), t
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from aiogram import F, Router
@@ -15,9 +16,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from atomgrad.bot import keyboards, services
+from atomgrad.bot.handlers.start import registered_text
 from atomgrad.bot.services import BotRefusal
 from atomgrad.bot.states import Registration
-from atomgrad.bot.texts import esc, t, votes_word
+from atomgrad.bot.texts import t
 from atomgrad.core.errors import ApplicationError
 
 router = Router(name="verify")
@@ -38,9 +40,10 @@ async def contact_shared(message: Message, state: FSMContext, lang: str) -> None
         await message.answer(t(lang, "contact_unexpected"), reply_markup=keyboards.remove())
         return
     try:
-        voter = await services.aregistration_complete(
+        await services.aregistration_complete(
             season_id=season_id, city_id=city_id, telegram_user_id=user.id, chat_id=message.chat.id,
             language_code=user.language_code, phone_raw=contact.phone_number,
+            contact_asked_at=_moment(data.get("contact_asked_at")),
         )
     except BotRefusal as refusal:
         await state.clear()
@@ -58,16 +61,19 @@ async def contact_shared(message: Message, state: FSMContext, lang: str) -> None
         await message.answer(error.message(lang), reply_markup=keyboards.remove())
         return
     await state.clear()
-    votes = voter.season.votes_per_voter
-    await message.answer(
-        t(lang, "registered", city=esc(voter.city.name(lang)), votes=votes, votes_word=votes_word(votes, lang)),
-        reply_markup=keyboards.remove(),
-    )
-    await message.answer(t(lang, "notify_ask"), reply_markup=keyboards.notify(lang))
-    await message.answer(
-        t(lang, "already_registered", city=esc(voter.city.name(lang)), left=voter.votes_left, votes=votes),
-        reply_markup=keyboards.menu(lang),
-    )
+    status = await services.abot_status(telegram_user_id=user.id)
+    assert status is not None and status.voter is not None
+    await message.answer(registered_text(lang, status, just_now=True), reply_markup=keyboards.remove())
+    if not status.city_published:
+        await message.answer(t(lang, "notify_ask"), reply_markup=keyboards.notify(lang))
+    await message.answer(t(lang, "menu_prompt"), reply_markup=keyboards.menu(lang))
+
+
+def _moment(value: object) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 @router.message(StateFilter(Registration.contact), ~F.text.startswith("/"))

@@ -22,3 +22,62 @@ class DetectedFinding:
     explanation_en: str
     candidates: list[int] = field(default_factory=list)  # Application.pk involved
     evidence: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable: series, cohorts, hashes
+
+
+def detect(frame: Any) -> list[DetectedFinding]:
+    """Every detector over `frame` (an `integrity.frame.VoteFrame`), findings ranked by score.
+
+    Overlaps: findings of the same kind in the same city that share voters are merged into one (the strongest
+    keeps its explanation and evidence; the union of votes and candidates, the others' explanations under
+    `evidence["merged"]`). Findings of different kinds stay separate even when they cover the same votes: each
+    kind is its own reason (and reason code) and its own evidence, and the committee sees every reason a vote
+    was flagged for. A vote counts once however many findings cover it (`flagged_rows`).
+    """
+    from atomgrad.integrity.detectors import (
+        _common,
+        burst,
+        fast_code,
+        fresh,
+        lockstep,
+        network,
+        phone_block,
+        regular_timing,
+    )
+
+    if len(frame) == 0:
+        return []
+    ctx = _common.context(frame)
+    findings: list[DetectedFinding] = []
+    for module in (burst, lockstep, network, phone_block, regular_timing, fast_code, fresh):
+        findings.extend(module.find(frame, ctx))
+    return sorted(_merge_same_kind(findings, frame), key=lambda f: (-f.score, f.kind, f.city, int(f.rows[0])))
+
+
+def flagged_rows(findings: list[DetectedFinding], n: int) -> np.ndarray:
+    """A boolean per frame row: covered by at least one finding."""
+    flagged = np.zeros(n, dtype=bool)
+    for finding in findings:
+        flagged[finding.rows] = True
+    return flagged
+
+
+def _merge_same_kind(findings: list[DetectedFinding], frame: Any) -> list[DetectedFinding]:
+    groups: dict[tuple[str, int], list[DetectedFinding]] = {}
+    for finding in sorted(findings, key=lambda f: -f.score):
+        groups.setdefault((finding.kind, finding.city), []).append(finding)
+    out = []
+    for group in groups.values():
+        merged: list[DetectedFinding] = []
+        for finding in group:
+            for kept in merged:
+                if np.intersect1d(frame.voter[kept.rows], frame.voter[finding.rows]).size:
+                    kept.rows = np.union1d(kept.rows, finding.rows)
+                    kept.candidates = sorted(set(kept.candidates) | set(finding.candidates))
+                    kept.evidence.setdefault("merged", []).append(
+                        {"explanation_ru": finding.explanation_ru, "explanation_en": finding.explanation_en,
+                         "score": finding.score, "votes": int(len(finding.rows))})
+                    break
+            else:
+                merged.append(finding)
+        out.extend(merged)
+    return out

@@ -110,8 +110,8 @@ def tie_decide(*, actor: User, season: Season, city: City, rule: str, explanatio
         tally = city_tally(season=season, city=city)
         if tally.void or not tally.tie_groups:
             raise ApplicationError(
-                "no_tie", "Сейчас среди первых трёх мест нет равенства голосов: решать нечего.",
-                "There is no tie among the top three now: nothing to decide.", status=409,
+                "no_tie", "Сейчас нет равенства голосов, от которого зависит состав призёров: решать нечего.",
+                "There is no tie deciding who the laureates are now: nothing to decide.", status=409,
             )
         groups = []
         for tie in tally.tie_groups:

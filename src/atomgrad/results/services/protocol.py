@@ -59,8 +59,8 @@ def protocol_context(*, data: dict[str, Any], number: int, generated_at: dt.date
         }
     warning = ""
     if data.get("tie_unresolved"):
-        warning = ("ПРОЕКТ. Протокол не может быть подписан: равенство голосов среди первых трёх мест не "
-                   "разрешено решением оргкомитета.")
+        warning = ("ПРОЕКТ. Протокол не может быть подписан: равенство голосов, от которого зависит состав "
+                   "призёров, не разрешено решением оргкомитета.")
     return {
         "data": data,
         "number": number,
@@ -69,6 +69,7 @@ def protocol_context(*, data: dict[str, Any], number: int, generated_at: dt.date
         "voting_close_at": parse_timestamp(data["voting_close_at"]),
         "reasons": [(reason_label(code), count) for code, count in data["annulled_by_reason"].items()],
         "disqualified": [line for line in data["candidates"] if line["disqualified"]],
+        "without_votes": [line for line in data["candidates"] if not line["disqualified"] and not line["valid"]],
         "laureates": sorted((line for line in data["candidates"] if line["laureate"]), key=lambda line: line["place"]),
         "tie": tie,
         "warning": warning,

@@ -3,10 +3,13 @@
 A recount from the vote rows and the annulments in force (not the live counters), read under the season's
 ledger-head lock when a protocol is made, so the numbers and the ledger head they are stated at agree.
 
-Ranking: candidates not disqualified, most valid votes first. Equal votes share a place (5, 5, 7 …) except
-where a tie touches the top three: then every tied candidate is marked, no laureate is named among them, and
-the committee must record a `TieDecision` (the rule it applied and the order it gave) before the protocol can be
-signed; once it has, the decided order gives consecutive places. A void city has no places and no laureates.
+Ranking: candidates not disqualified with at least one valid vote, most valid votes first; candidates without a
+valid vote get no place and are listed together. Equal votes share a place (5, 5, 7 …) except where a tie
+decides who is among the top three (it straddles third place): then every tied candidate is marked, no laureate
+is named among them, and the committee must record a `TieDecision` (the rule it applied and the order it gave)
+before the protocol can be signed; once it has, the decided order gives consecutive places. A laureate needs at
+least the season's minimum of valid votes (`Season.laureate_min_valid_votes`, at least 1). A void city has no
+places and no laureates.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class CityTally:
     tie_groups: list[TieGroup]
     tie_key: str
     tie_decision: dict[str, Any] | None
+    min_valid_votes: int
     ledger_sequence: int
     ledger_head_hash: str
 
@@ -107,20 +111,37 @@ def tie_key_of(groups: list[TieGroup]) -> str:
     return ";".join(f"{group.votes}:{','.join(str(i) for i in sorted(group.candidates))}" for group in groups)
 
 
-def _rank(lines: list[CandidateLine], *, decision: TieDecision | None) -> tuple[list[TieGroup], str, bool]:
-    """Give places to the ranked lines (mutates them). Returns (the ties among the top three, their key,
-    whether `decision` applies to them)."""
-    ranked = sorted(lines, key=lambda line: (-line.valid, line.full_name, line.id))
+def _rank(lines: list[CandidateLine], *, decision: TieDecision | None,
+          min_valid: int = 1) -> tuple[list[TieGroup], str, bool]:
+    """Give places to the ranked lines (mutates them). Returns (the ties that decide who is among the top
+    three, their key, whether `decision` applies to them).
+
+    A candidate without a valid vote gets no place (they are listed together, after the ranked ones). Equal
+    votes share a place. Only a tie that straddles the last laureate place among candidates who reached the
+    season's minimum (`min_valid`, at least 1) needs the committee's decision: there the decided order gives
+    consecutive places; a tie wholly inside the top three makes them all laureates on the shared place, and a
+    tie below the minimum names nobody."""
+    min_valid = max(1, min_valid)
+    ranked = sorted((line for line in lines if line.valid > 0), key=lambda line: (-line.valid, line.full_name,
+                                                                                  line.id))
+    for line in lines:
+        if line.valid <= 0:
+            line.place, line.tied, line.laureate = None, False, False
     groups: list[list[CandidateLine]] = []
     for line in ranked:
         if groups and groups[-1][0].valid == line.valid:
             groups[-1].append(line)
         else:
             groups.append([line])
+
+    def decides_top(group: list[CandidateLine], start: int) -> bool:
+        last = start + len(group) - 1
+        return len(group) > 1 and start <= LAUREATE_PLACES < last and group[0].valid >= min_valid
+
     ties: list[TieGroup] = []
     start = 1
     for group in groups:
-        if len(group) > 1 and start <= LAUREATE_PLACES:
+        if decides_top(group, start):
             ties.append(TieGroup(votes=group[0].valid, candidates=[line.id for line in group]))
         start += len(group)
     key = tie_key_of(ties)
@@ -132,8 +153,8 @@ def _rank(lines: list[CandidateLine], *, decision: TieDecision | None) -> tuple[
             orders[int(item["votes"])] = [int(i) for i in item["order"]]
     start = 1
     for group in groups:
-        touches_top = len(group) > 1 and start <= LAUREATE_PLACES
-        if touches_top and decided:
+        blocking = decides_top(group, start)
+        if blocking and decided:
             by_id = {line.id: line for line in group}
             ordered = [by_id[i] for i in orders[group[0].valid]]
             for offset, line in enumerate(ordered):
@@ -144,8 +165,8 @@ def _rank(lines: list[CandidateLine], *, decision: TieDecision | None) -> tuple[
         else:
             for line in group:
                 line.place = start
-                line.tied = touches_top
-                line.laureate = not touches_top and start <= LAUREATE_PLACES
+                line.tied = blocking
+                line.laureate = not blocking and start <= LAUREATE_PLACES and line.valid >= min_valid
         start += len(group)
     for tie in ties:
         if decided:
@@ -208,15 +229,17 @@ def city_tally(*, season: Season, city: City) -> CityTally:
     tie_decision: dict[str, Any] | None = None
     if void is None:
         latest = TieDecision.objects.filter(season=season, city=city).order_by("-created_at", "-id").first()
-        ties, key, decided = _rank(eligible, decision=latest)
+        ties, key, decided = _rank(eligible, decision=latest, min_valid=season.laureate_min_valid_votes)
         if decided and latest is not None:
             tie_decision = {
                 "rule": latest.rule, "rule_label": str(TieRule(latest.rule).label),
                 "explanation": latest.explanation, "groups": latest.groups,
                 "decided_at": ledger.timestamp_format(latest.created_at),
             }
-    ordered = sorted(eligible, key=lambda line: (line.place or 0, -line.valid, line.full_name, line.id)) \
-        if void is None else sorted(eligible, key=lambda line: (-line.valid, line.full_name, line.id))
+    # Ranked lines by place; those without a place (no valid vote, or a void city) after them, alphabetically
+    # when they have no votes at all — one group, not "30 people in 5th place".
+    ordered = sorted(eligible, key=lambda line: (line.place is None, line.place or 0, -line.valid,
+                                                 line.full_name, line.id))
     disqualified = [line for line in lines.values() if line.disqualified]
     ordered += sorted(disqualified, key=lambda line: (line.full_name, line.id))
 
@@ -243,6 +266,7 @@ def city_tally(*, season: Season, city: City) -> CityTally:
         tie_groups=ties,
         tie_key=key,
         tie_decision=tie_decision,
+        min_valid_votes=max(1, season.laureate_min_valid_votes),
         ledger_sequence=sequence,
         ledger_head_hash=head_hash,
     )

@@ -10,16 +10,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from atomgrad.award.models import Season
+from atomgrad.award.selectors import city_hall_of_fame, city_seasons
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.results.selectors import (
+    city_published_years,
+    public_city_result,
     publication_get,
-    published_city_data,
     published_season_data,
+    season_archive,
     season_city_statuses,
     season_fully_published,
     season_get,
@@ -49,10 +52,21 @@ def _city_or_404(slug: str) -> City:
 
 @require_GET
 def results_index(request: HttpRequest) -> HttpResponse:
-    season = season_get(year=None)
-    if season is None:
+    """The archive: every season with its results, newest first — last year's never vanish behind this one."""
+    seasons = season_archive()
+    if not seasons:
         return render(request, "results/public/no_season.html")
-    return redirect("results:season", year=season.year)
+    return render(request, "results/public/archive.html", {"seasons": seasons})
+
+
+@require_GET
+def hall_of_fame(request: HttpRequest, slug: str) -> HttpResponse:
+    """A city's laureates by year (the hall of fame), with links to each year's result and candidates."""
+    city = _city_or_404(slug)
+    return render(request, "results/public/hall_of_fame.html", {
+        "city": city, "years": city_hall_of_fame(city=city), "published_years": city_published_years(city=city),
+        "seasons": city_seasons(city=city),
+    })
 
 
 @require_GET
@@ -81,20 +95,15 @@ def season_summary(request: HttpRequest, year: int) -> HttpResponse:
 def city_result(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     season = _season_or_404(year)
     city = _city_or_404(slug)
-    data = published_city_data(season=season, city=city)
-    context = {"season": season, "city": city, "data": data, "ledger_public": season_fully_published(season=season)}
-    if data is not None:
-        context["laureate_cards"] = laureate_cards(datas=[data]).get(city.slug, [])
-        context["chart"] = votes_chart(data=data, city_name=city.name)
-        context["has_decisions"] = data["void"] or bool(data.get("tie_decision")) or any(
-            line["disqualified"] for line in data["candidates"])
-        context["reasons"] = [(reason_label(code), count) for code, count in data["annulled_by_reason"].items()]
-        names = {line["id"]: line["full_name"] for line in data["candidates"]}
-        if data.get("tie_decision"):
-            context["tie_groups"] = [
-                {"votes": group["votes"], "names": [names.get(i, str(i)) for i in group["order"]]}
-                for group in data["tie_decision"]["groups"]
-            ]
+    result = public_city_result(season=season, city=city)
+    context = {"season": season, "city": city, "result": result, "data": result.data if result else None,
+               "ledger_public": season_fully_published(season=season)}
+    if result is not None:
+        context["has_decisions"] = result.has_decisions
+        context["reasons"] = [(reason_label(code), count) for code, count in result.data["annulled_by_reason"].items()]
+        context["tie_groups"] = result.tie_groups
+        context["laureate_cards"] = laureate_cards(datas=[result.data]).get(city.slug, [])
+        context["chart"] = votes_chart(data=result.data, city_name=city.name)
     return render(request, "results/public/city.html", context)
 
 

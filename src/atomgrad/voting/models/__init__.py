@@ -20,3 +20,4 @@ from atomgrad.voting.models.identity import (  # noqa: F401
     VoterIdentity,
     VoterToken,
 )
+from atomgrad.voting.models.signals import VoterSignal, VoteSignal  # noqa: F401

@@ -42,7 +42,7 @@ from atomgrad.core import rawsql, timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.rawsql import Result, Statement
 from atomgrad.core.services import audit_record
-from atomgrad.voting import ledger, queries
+from atomgrad.voting import ledger, queries, signals
 from atomgrad.voting.models import (
     Channel,
     LedgerEntry,
@@ -53,6 +53,7 @@ from atomgrad.voting.models import (
     VotingExtension,
 )
 from atomgrad.voting.receipts import receipt_generate
+from atomgrad.voting.signals import VoteContext
 
 # 50-bit receipts collide rarely but not never in a season of millions of votes: draw again a few times.
 RECEIPT_ATTEMPTS = 4
@@ -236,10 +237,11 @@ def _ledger_head(run: Callable[[list[Statement]], list[Result]], *, season: Seas
     return head
 
 
-def _ledger_entry(*, season: Season, head: LedgerHead, fields: dict[str, Any],
-                  vote: Vote) -> tuple[LedgerEntry, list[Statement]]:
-    """The next entry after the (locked) head, hashed, and the statements that insert it and move the head."""
-    created_at = timezone.now()
+def _ledger_entry(*, season: Season, head: LedgerHead, fields: dict[str, Any], vote: Vote,
+                  now: dt.datetime | None = None) -> tuple[LedgerEntry, list[Statement]]:
+    """The next entry after the (locked) head, hashed, and the statements that insert it and move the head.
+    `now` is the entry's time (default: the clock; the simulator passes its own)."""
+    created_at = now or timezone.now()
     if head.updated_at is not None and created_at < head.updated_at:
         created_at = head.updated_at  # entry times never go backwards along the chain, even if the clock does
     entry = {
@@ -298,8 +300,14 @@ class _NotTaken(Exception):
     """The voter's counter did not move: at the cap, or no longer registered in the candidate's city."""
 
 
-def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str) -> Vote:
+def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str, context: VoteContext | None = None,
+              now: dt.datetime | None = None) -> Vote:
     """Cast the voter's vote for the candidate, or raise ApplicationError saying why not.
+
+    `context` is what the channel knows of the request (address, user agent, Telegram account): its keyed
+    hashes go into the vote's `VoteSignal`, in the same transaction (docs/integrity.md). `now` is the moment of
+    the vote — the window is checked against it and it becomes the vote's `cast_at` and its ledger entry's
+    time (never earlier than the entry before it); the default is the clock, the simulator passes its own.
 
     Refusals (code, HTTP status): candidate_not_published 422, voting_not_open 403, voting_closed 403,
     wrong_city 403, already_voted 409, limit_reached 403 (details: limit).
@@ -311,15 +319,19 @@ def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str) -> Vo
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
-    vote_precheck(voter=voter, candidate=candidate)
+    now = now or timezone.now()
+    vote_precheck(voter=voter, candidate=candidate, now=now)
     season = voter.season
     limit = season.votes_per_voter
+    context = context or VoteContext()
+    hashes = (signals.network_hash(context.client_ip), signals.user_agent_hash(context.user_agent),
+              signals.telegram_bucket(context.telegram_user_id))
     for attempt in range(RECEIPT_ATTEMPTS):
         receipt = receipt_generate()
         try:
             with rawsql.Transaction(release_locks_before_flush=True) as tx:
                 return _vote_write(tx, voter=voter, candidate=candidate, channel=channel, receipt=receipt,
-                                   season=season, limit=limit)
+                                   season=season, limit=limit, now=now, hashes=hashes)
         except _NotTaken:
             current = SeasonVoter.objects.select_related("city").get(pk=voter.pk)
             if season.own_city_only and current.city_id != candidate.city_id:
@@ -353,19 +365,24 @@ def vote_cast(*, voter: SeasonVoter, candidate: Application, channel: str) -> Vo
 
 
 def _vote_write(tx: rawsql.Transaction, *, voter: SeasonVoter, candidate: Application, channel: str,
-                receipt: str, season: Season, limit: int) -> Vote:
+                receipt: str, season: Season, limit: int, now: dt.datetime, hashes: tuple[int, int, int]) -> Vote:
     """The writes of one vote, in lock order, in two batches (on PostgreSQL, two round trips: the first
-    carries BEGIN, the second COMMIT): the vote row, the voter's counter, the tally and the head's lock; then,
+    carries BEGIN, the second COMMIT): the vote row, its detection signals, the voter's counter, the tally and
+    the head's lock; then,
     with the head read, the ledger entry and the head's move. Raises `_NotTaken` (the transaction rolls back)
     when the voter's counter cannot move."""
     vote = Vote(
         season_id=season.pk, voter=voter, candidate=candidate, city_id=candidate.city_id, channel=channel,
-        cast_at=timezone.now(), receipt=receipt,
+        cast_at=now, receipt=receipt,
     )
-    inserted, taken, _tallied, locked = tx.run([
+    network, user_agent, telegram_bucket = hashes
+    inserted, _signalled, taken, _tallied, locked = tx.run([
         # 1. The vote row: a second vote for the same candidate stops here (unique constraint →
         #    IntegrityError; under PostgreSQL a parallel duplicate waits for the first to commit, then fails).
         queries.vote_insert(vote),
+        # 1b. What detection keeps of it (a new row beside the vote's; no lock anyone else waits for).
+        queries.vote_signal_insert(receipt=receipt, network=network, user_agent=user_agent,
+                                   telegram_bucket=telegram_bucket),
         # 2. The cap: the voter's counter goes up only while below K (this locks the voter's row).
         queries.voter_take_vote(voter_id=voter.pk, limit=limit,
                                 city_id=candidate.city_id if season.own_city_only else None),
@@ -383,6 +400,7 @@ def _vote_write(tx: rawsql.Transaction, *, voter: SeasonVoter, candidate: Applic
         season=season,
         head=head,
         vote=vote,
+        now=now,
         fields={
             "kind": ledger.KIND_VOTE,
             "voter": voter_pseudonym(season_year=season.year, phone_hash=identity_phone_hash),

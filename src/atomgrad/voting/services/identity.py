@@ -48,8 +48,10 @@ from atomgrad.voting.models import (
     PhoneLockout,
     SeasonVoter,
     VoterIdentity,
+    VoterSignal,
 )
 from atomgrad.voting.phones import phone_hash, phone_normalise
+from atomgrad.voting.signals import Verification, phone_block_hash, telegram_bucket
 from atomgrad.voting.sms import SmsDeliveryError, sms_send
 
 logger = logging.getLogger("atomgrad.voting.identity")
@@ -297,11 +299,14 @@ def _code_clean(code: str) -> str:
     return cleaned
 
 
-def _check_code_locked(*, digest: str, code: str, lock: PhoneLockout, now: dt.datetime) -> ApplicationError | None:
+def _check_code_locked(
+    *, digest: str, code: str, lock: PhoneLockout, now: dt.datetime
+) -> ApplicationError | dt.datetime:
     """Compare the code with the number's newest unexpired unused code, recording a failure or the use.
 
     Precondition: inside a transaction holding SELECT … FOR UPDATE on `lock`. Returns the refusal to raise
-    AFTER the transaction commits (so that a wrong try is recorded), or None when the code is right.
+    AFTER the transaction commits (so that a wrong try is recorded) or, when the code is right, when it was
+    asked for (a detection signal: how long it took to type it in).
     """
     if _is_locked(lock, now):
         return _locked_out_error(lock)
@@ -330,7 +335,7 @@ def _check_code_locked(*, digest: str, code: str, lock: PhoneLockout, now: dt.da
         if lock.lockouts:
             lock.lockouts = 0
             lock.save(update_fields=["lockouts"])
-        return None
+        return current.created_at
 
     current.failed_attempts += 1
     current.save(update_fields=["failed_attempts"])
@@ -364,16 +369,24 @@ def otp_verify(*, phone_raw: str, code: str, client_ip: str | None) -> VoterIden
     Raises ApplicationError: `invalid_phone`, `invalid_code` (422, `details.attempts_left`), `code_expired`
     (422), `too_many_attempts` (429: the code is dead and the number locked out), `locked_out` (429).
     """
-    digest = phone_hash(phone_normalise(phone_raw))
+    return otp_verify_with_facts(phone_raw=phone_raw, code=code, client_ip=client_ip)[0]
+
+
+def otp_verify_with_facts(*, phone_raw: str, code: str, client_ip: str | None) -> tuple[VoterIdentity, Verification]:
+    """`otp_verify`, and what the verification showed (for the voter's detection signals, given to
+    `voter_register` at the next step: the clear number is not kept until then, its block's hash is)."""
+    e164 = phone_normalise(phone_raw)
+    digest = phone_hash(e164)
     cleaned = _code_clean(code)
     with transaction.atomic():
+        now = timezone.now()
         lock = _lock_phone(digest)
-        refusal = _check_code_locked(digest=digest, code=cleaned, lock=lock, now=timezone.now())
-        identity = _identity_for(digest) if refusal is None else None
-    if refusal is not None:
-        raise refusal
+        outcome = _check_code_locked(digest=digest, code=cleaned, lock=lock, now=now)
+        identity = _identity_for(digest) if not isinstance(outcome, ApplicationError) else None
+    if isinstance(outcome, ApplicationError):
+        raise outcome
     assert identity is not None
-    return identity
+    return identity, Verification.of(e164=e164, code_requested_at=outcome, verified_at=now)
 
 
 def identity_for_verified_phone(*, phone_raw: str) -> VoterIdentity:
@@ -425,7 +438,8 @@ def _registration_check(*, season: Season, city_slug: str, consent: bool) -> tup
 
 
 def voter_register(
-    *, season: Season | None, identity: VoterIdentity, city_slug: str, consent: bool, channel: str
+    *, season: Season | None, identity: VoterIdentity, city_slug: str, consent: bool, channel: str,
+    verification: Verification | None = None,
 ) -> SeasonVoter:
     """Register a verified person as a voter of the season in the city they live in, with their consent.
 
@@ -433,6 +447,9 @@ def voter_register(
     with the current text). The city may change until the first vote; after it, it is fixed for the season
     (`city_fixed`, 409). Other refusals: `voting_not_open` (no season), `unknown_city`, `consent_required`.
     Locks the voter row (SELECT … FOR UPDATE) so that a city change cannot interleave with a vote.
+
+    `verification` (what the verification that led here showed) is kept as the voter's `VoterSignal`, the
+    latest replacing an earlier one, in the same transaction.
     """
     season = _season_required(season)
     if channel not in Channel.values:
@@ -446,10 +463,12 @@ def voter_register(
         if voter is None:
             try:
                 with transaction.atomic():
-                    return SeasonVoter.objects.create(
+                    voter = SeasonVoter.objects.create(
                         season=season, identity=identity, city=city, consent_document=document,
                         consent_given_at=now, registered_via=channel,
                     )
+                    _voter_signal_keep(voter=voter, identity=identity, verification=verification)
+                    return voter
             except IntegrityError:  # registered by a parallel request a moment ago
                 voter = SeasonVoter.objects.select_for_update().get(season=season, identity=identity)
         if voter.city_id != city.pk and voter.votes_cast > 0:
@@ -466,7 +485,20 @@ def voter_register(
         voter.consent_document = document
         voter.consent_given_at = now
         voter.save(update_fields=["city", "consent_document", "consent_given_at"])
+        _voter_signal_keep(voter=voter, identity=identity, verification=verification)
         return voter
+
+
+def _voter_signal_keep(*, voter: SeasonVoter, identity: VoterIdentity, verification: Verification | None) -> None:
+    """Keep the verification's signals for the voter (in the caller's transaction, holding the voter's row).
+    Without a verification (a registration renewed from a session) the earlier signals stay."""
+    if verification is None:
+        return
+    VoterSignal.objects.update_or_create(voter=voter, defaults={
+        "season_id": voter.season_id, "phone_block": verification.phone_block,
+        "code_requested_at": verification.code_requested_at, "verified_at": verification.verified_at,
+        "telegram_bucket": verification.telegram_bucket, "identity_first_seen_at": identity.created_at,
+    })
 
 
 def voter_verify_and_register(
@@ -481,18 +513,20 @@ def voter_verify_and_register(
     is recorded (and may lock the number out) before the refusal is raised.
     """
     season = _season_required(season)
-    digest = phone_hash(phone_normalise(phone_raw))
+    e164 = phone_normalise(phone_raw)
+    digest = phone_hash(e164)
     cleaned = _code_clean(code)
     _registration_check(season=season, city_slug=city_slug, consent=consent)
     with transaction.atomic():
+        now = timezone.now()
         lock = _lock_phone(digest)
-        refusal = _check_code_locked(digest=digest, code=cleaned, lock=lock, now=timezone.now())
-        if refusal is None:
+        outcome = _check_code_locked(digest=digest, code=cleaned, lock=lock, now=now)
+        if not isinstance(outcome, ApplicationError):
             return voter_register(
                 season=season, identity=_identity_for(digest), city_slug=city_slug, consent=consent,
-                channel=channel,
+                channel=channel, verification=Verification.of(e164=e164, code_requested_at=outcome, verified_at=now),
             )
-    raise refusal
+    raise outcome
 
 
 # --- housekeeping ------------------------------------------------------------------------------------------
@@ -518,3 +552,77 @@ def otp_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> dict[str, i
         recent_addresses = OneTimeCode.objects.filter(client_ip__isnull=False).values("client_ip")
         addresses, _ = ClientAddressLock.objects.exclude(address__in=recent_addresses).delete()
     return {"codes": codes, "numbers": phones, "addresses": addresses}
+
+
+# --- registering many verified people at once ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifiedRegistration:
+    """One person whose number a trusted channel has already verified, to register in a season."""
+
+    e164: str
+    city_id: int
+    channel: str
+    code_requested_at: dt.datetime | None
+    verified_at: dt.datetime
+    telegram_user_id: int | None = None
+
+
+BULK_CHUNK = 2000
+
+
+def voters_register_verified(*, season: Season, registrations: list[VerifiedRegistration]) -> list[int]:
+    """Register many already-verified people as voters of the season, with the current consent text and their
+    verification's signals; returns the `SeasonVoter` ids in the order given. For the season simulator, which
+    plays a season's sign-ups in bulk (no SMS is sent: the numbers count as verified at `verified_at`).
+
+    The same rules hold as for `voter_register`, by the same database constraints: one identity per number
+    (the keyed hash, unique), one voter per identity and season. A person already registered in the season
+    keeps their registration and city (as `voter_register` would once they voted); their signals are renewed.
+    The consent is recorded at `verified_at`. Each chunk is one transaction.
+    """
+    document = consent_current(kind=ConsentKind.VOTER)
+    cities = set(season.cities.values_list("pk", flat=True))
+    unknown = {item.city_id for item in registrations} - cities
+    if unknown:
+        raise ValueError(f"cities {sorted(unknown)} do not take part in season {season.year}")
+    voter_ids: list[int] = []
+    for start in range(0, len(registrations), BULK_CHUNK):
+        chunk = registrations[start:start + BULK_CHUNK]
+        digests = [phone_hash(phone_normalise(item.e164)) for item in chunk]
+        with transaction.atomic():
+            VoterIdentity.objects.bulk_create([VoterIdentity(phone_hash=d) for d in set(digests)],
+                                              ignore_conflicts=True)
+            identities = dict(VoterIdentity.objects.filter(phone_hash__in=digests).values_list("phone_hash", "id"))
+            created = dict(VoterIdentity.objects.filter(phone_hash__in=digests).values_list("id", "created_at"))
+            SeasonVoter.objects.bulk_create([
+                SeasonVoter(season=season, identity_id=identities[digest], city_id=item.city_id,
+                            consent_document=document, consent_given_at=item.verified_at, registered_via=item.channel)
+                for digest, item in zip(digests, chunk, strict=True)
+            ], ignore_conflicts=True)
+            voters = dict(SeasonVoter.objects.filter(season=season, identity_id__in=identities.values())
+                          .values_list("identity_id", "id"))
+            ids = [voters[identities[digest]] for digest in digests]
+            signals = {
+                voter_id: VoterSignal(
+                    voter_id=voter_id, season=season, code_requested_at=item.code_requested_at,
+                    verified_at=item.verified_at,
+                    phone_block=phone_block_hash(item.e164), telegram_bucket=telegram_bucket(item.telegram_user_id),
+                    # the first verification in the simulated season, unless the identity is older
+                    identity_first_seen_at=min(created[identities[digest]], item.verified_at),
+                )
+                for voter_id, digest, item in zip(ids, digests, chunk, strict=True)
+            }
+            VoterSignal.objects.bulk_create(
+                list(signals.values()), update_conflicts=True, unique_fields=["voter"],
+                update_fields=["phone_block", "code_requested_at", "verified_at", "telegram_bucket",
+                               "identity_first_seen_at"],
+            )
+        voter_ids.extend(ids)
+    return voter_ids
+
+
+def voter_signal_reverify(*, voter_id: int, code_requested_at: dt.datetime | None, verified_at: dt.datetime) -> None:
+    """A registered voter verified their number again (a new session on another day): the latest counts."""
+    VoterSignal.objects.filter(voter_id=voter_id).update(code_requested_at=code_requested_at, verified_at=verified_at)

@@ -13,6 +13,7 @@ from atomgrad.award.services.demo import (
     DemoResult,
     demo_load,
 )
+from atomgrad.citystats.services.demo import citystats_demo_load
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.timefmt import to_moscow
 
@@ -42,11 +43,19 @@ class Command(BaseCommand):
                                if_empty=options["if_empty"], progress=self._progress)
         except ApplicationError as error:
             raise CommandError(error.message_en) from error
+        self._citystats(if_empty=options["if_empty"] or not result.loaded)
         if not result.loaded:
             self.stdout.write(f"A season is already loaded ({result.season.title}): keeping the data. "
                               f"Run `manage.py demo` without --if-empty to reload the demo.")
             return
         self._report(result)
+
+    def _citystats(self, *, if_empty: bool) -> None:
+        """The indices' demo (citystats, a lower layer): fictional values for 2019–2025."""
+        stats = citystats_demo_load(if_empty=if_empty)
+        if stats.loaded:
+            self.stdout.write(f"Demo indices (fictional values) loaded: {stats.years} years for {stats.cities} "
+                              f"cities, at /stats/.")
 
     def _progress(self, done: int, total: int) -> None:
         self.stdout.write(f"  applications {done:>5}/{total} ({done * 100 // total}%)")

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{job}: " + ", ".join(f"{status} {count}" for status, count in counts.items()))
 
     async def _send(self) -> None:
-        bot = build_bot()
+        bot = build_bot(retry_after=False)  # the queue reschedules a 429 itself
         try:
             await broadcast_run_pending(bot)
         finally:

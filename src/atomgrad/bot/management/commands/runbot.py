@@ -50,11 +50,14 @@ class Command(BaseCommand):
         isolation = create_isolation() if create_isolation else SimpleEventIsolation()
         dispatcher = get_dispatcher(storage=storage, events_isolation=isolation, manage_db_connections=True)
         bot = build_bot()
+        # The broadcast has its own Bot without the 429 retry: its queue reschedules deliveries itself, and
+        # interactive replies must not wait behind its back-off.
+        broadcast_bot = build_bot(retry_after=False)
         broadcaster: asyncio.Task[None] | None = None
         try:
             await set_commands(bot)
             if not options["no_broadcast"]:
-                broadcaster = asyncio.create_task(broadcast_worker(bot))
+                broadcaster = asyncio.create_task(broadcast_worker(broadcast_bot))
             if options["webhook"]:
                 await self._serve_webhook(dispatcher, bot, str(options["host"]), int(options["port"]),  # type: ignore[call-overload]
                                           str(options["path"]))
@@ -69,6 +72,7 @@ class Command(BaseCommand):
                 broadcaster.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await broadcaster
+            await broadcast_bot.session.close()
             await bot.session.close()
 
     async def _serve_webhook(self, dispatcher, bot, host: str, port: int, path: str) -> None:  # type: ignore[no-untyped-def]

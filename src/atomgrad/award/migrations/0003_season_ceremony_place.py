@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('award', '0001_initial'),
+        ('award', '0002_season_laureate_min_valid_votes'),
     ]
 
     operations = [
