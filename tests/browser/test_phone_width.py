@@ -76,8 +76,9 @@ def test_public_pages_fit_360_px(live_server, chromium_browser, season_site):
     page = context.new_page()
     urls = [
         "/", "/rules/", "/cities/", f"/cities/{slug}/", f"/candidates/{home.candidates[0].pk}/", "/apply/",
-        "/vote/login/", "/vote/my/", "/verify/", "/results/", f"/results/{year}/", f"/results/{year}/{slug}/",
-        "/accounts/login/",
+        "/vote/login/", "/vote/my/", f"/vote/my/?season={year}", "/verify/", "/results/", f"/results/{year}/",
+        f"/results/{year}/{slug}/", f"/results/cities/{slug}/", f"/cities/{slug}/?season={year}", "/stats/",
+        "/stats/method/", "/accounts/login/",
     ]
     if receipt:
         urls.append(f"/verify/{receipt}/")
@@ -110,7 +111,7 @@ def test_committee_pages_fit_360_px(live_server, chromium_browser, season_site):
     urls = [
         "/committee/", f"/committee/?city={slug}", f"/committee/applications/{home.candidates[0].pk}/",
         "/committee/results/", f"/results/{year}/{slug}/", reverse("results:protocol", args=[year, slug]),
-        reverse("jobs:detail", args=[job.pk]),
+        reverse("jobs:detail", args=[job.pk]), "/stats/workspace/",
     ]
     context = _committee_context(chromium_browser, live_server, boss)
     page = context.new_page()

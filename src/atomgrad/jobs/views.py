@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -69,3 +70,26 @@ def job_restart(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         messages.error(request, error.message(get_language()))
         return redirect("jobs:detail", job_id=job.pk)
     return redirect("jobs:detail", job_id=new.pk)
+
+
+@require_POST
+@login_required
+def job_start_view(request: HttpRequest) -> HttpResponse:
+    """Start a job of a season from a form (`kind`, `season`), for kinds whose only parameter is the season
+    (the bot's results notice). Who may not start it gets a 404; a job that cannot run now, the reason."""
+    kind = request.POST.get("kind", "")
+    try:
+        season = int(request.POST.get("season", ""))
+    except ValueError:
+        raise Http404 from None
+    back = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    try:
+        job = job_start(kind=kind, actor=request.user, params={"season": season})
+    except ApplicationError as error:
+        if error.status in (403, 404):
+            raise Http404 from error
+        messages.error(request, error.message(get_language()))
+        return redirect(back)
+    return redirect("jobs:detail", job_id=job.pk)

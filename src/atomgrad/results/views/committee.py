@@ -117,6 +117,7 @@ def index(request: HttpRequest) -> HttpResponse:
             params = {"season": season.year}
             context["documents_job"] = job_latest(kind=CEREMONY_DOCUMENTS, params=params)
             context["protocols_job"] = job_latest(kind=SEASON_PROTOCOLS, params=params)
+            context["broadcast_job"] = job_latest(kind="results_broadcast", params=params)  # the bot's job
     return render(request, "results/committee/index.html", context)
 
 
