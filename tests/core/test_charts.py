@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from atomgrad.core.charts import Bar, bar_chart, number_format
+from atomgrad.core.charts import Bar, ChartSeries, OverlayBarChart, bar_chart, number_format
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -38,8 +38,8 @@ def test_bars_are_proportional_and_labels_escaped():
     widths = [float(rect.get("width").rstrip("%")) for rect in rects]
     assert widths[0] == pytest.approx(4 * widths[1]) and widths[0] < 100  # room is left for the value
     assert widths[2] == 0.3  # a zero still shows as a hairline
-    assert "chart-bar-highlight" in rects[0].get("class") and "chart-bar-highlight" not in rects[1].get("class")
-    labels = [text.text for text in root.findall(f".//{SVG}text[@class='chart-label']")]
+    assert "bar-chart-highlight" in rects[0].get("class") and "bar-chart-highlight" not in rects[1].get("class")
+    labels = [text.text for text in root.findall(f".//{SVG}text[@class='bar-chart-label']")]
     assert labels == ["Атомова Жанна — призёр", "Реакторский <b>Пётр</b>", "Ноль"]
     assert "<b>" not in str(chart.svg)
 
@@ -57,3 +57,20 @@ def test_negative_values_are_refused_and_numbers_read_the_russian_way():
         bar_chart(title="t", summary="s", bars=[Bar("x", -1)], label_heading="a", value_heading="b")
     assert number_format(1234567) == "1\u202f234\u202f567"
     assert number_format(2.5) == "2,5"
+
+
+def test_the_overlay_chart_of_the_integrity_evidence_lives_in_the_same_module():
+    chart = OverlayBarChart(chart_id="hours", title="Голоса по часам", summary="Всплеск в 03:00.",
+                            label_heading="Час", labels=["02:00", "03:00"], back=ChartSeries("Город", [4, 40]),
+                            front=ChartSeries("Соискатель", [1, 38]))
+    root = ET.fromstring(str(chart.svg))  # noqa: S314 - our own markup
+    assert root.get("aria-labelledby") == "hours-title hours-desc"
+    assert chart.rows == [("02:00", 1, 4), ("03:00", 38, 40)]
+
+
+def test_a_long_label_is_shortened_but_keeps_its_note():
+    chart = bar_chart(title="t", summary="s", bars=[Bar("Константинопольская Александра-Виктория Вячеславовна", 5,
+                                                        note="1 место")], label_heading="a", value_heading="b")
+    label = ET.fromstring(str(chart.svg)).find(f".//{SVG}text[@class='bar-chart-label']").text  # noqa: S314
+    assert label.endswith("… — 1 место") and len(label) <= 36
+    assert "Константинопольская Александра-Виктория Вячеславовна" in chart.render()  # whole in the table

@@ -55,7 +55,7 @@ def test_city_page_chart_is_accessible_and_matches_the_protocol(client, publishe
     chart = _section(html, "chart-heading")
     svg = chart[chart.index("<svg"):chart.index("</svg>")]
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
-    summary = re.search(r'<figcaption class="chart-summary">([^<]+)</figcaption>', chart).group(1)
+    summary = re.search(r'<figcaption class="bar-chart-summary">([^<]+)</figcaption>', chart).group(1)
     assert "Призёры: 1 — Петрова Полина, 6 голосов; 2 — Романов Роман, 4 голоса; 3 — Соколова Софья, 2 голоса" \
         in summary
     # the bars are the candidates with valid votes, in order; the data table says the same numbers

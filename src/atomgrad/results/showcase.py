@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from atomgrad.award.models import Application, ApplicationStatus
 from atomgrad.core import timefmt
-from atomgrad.core.charts import Bar, Chart, bar_chart
+from atomgrad.core.charts import Bar, BarChart, bar_chart
 
 # The chart shows the leaders; the full count is in the protocol's table under it.
 CHART_MAX_BARS = 12
@@ -72,7 +72,7 @@ def _votes(number: int) -> str:
     return f"{number} {timefmt.plural(number, _('голос,голоса,голосов'))}"
 
 
-def votes_chart(*, data: dict[str, Any], city_name: str) -> Chart | None:
+def votes_chart(*, data: dict[str, Any], city_name: str) -> BarChart | None:
     """The chart of the valid votes of the city's candidates who have any, the leaders first (at most
     CHART_MAX_BARS), laureates highlighted; None when no candidate has a valid vote."""
     lines = sorted((line for line in data["candidates"] if not line["disqualified"] and line["valid"] > 0),
