@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.files.base import File
+from django.core.files.storage import storages
 from django.utils import timezone, translation
 
 from atomgrad.award.models import Season
@@ -149,4 +152,22 @@ def documents_build(*, season: Season, output: BinaryIO | Path | str, progress: 
     if actor is not None:
         audit_record(actor=actor, action="ceremony_documents_built", obj=season,
                      details={"season": season.year, **summary.__dict__})
+    return summary
+
+
+# Where the organisers' page (and the demo) keep the season's ZIP, in the private storage.
+DOCUMENTS_STORAGE_PATH = "documents/{year}/ceremony-documents-{year}.zip"
+
+
+def documents_store(*, season: Season, actor: AbstractBaseUser | AnonymousUser | None = None) -> DocumentsSummary:
+    """Build the ceremony documents' ZIP into the private storage, replacing an earlier one. Errors as
+    `documents_build`."""
+    storage = storages["private"]
+    path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
+    with tempfile.TemporaryFile() as archive:
+        summary = documents_build(season=season, output=archive, actor=actor)
+        archive.seek(0)
+        if storage.exists(path):
+            storage.delete(path)
+        storage.save(path, File(archive))
     return summary
