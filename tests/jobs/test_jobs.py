@@ -123,6 +123,17 @@ def test_a_job_lost_with_its_worker_is_shown_as_stale_and_may_be_started_again(c
     page = client.get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "давно не подаёт признаков жизни" in page and 'http-equiv="refresh"' not in page
     assert job_start(kind="test_counting", actor=boss, params={"n": 5}).pk != job.pk
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "обработчик заданий остановился" in job.error
+
+
+def test_the_database_keeps_one_active_job_per_kind_and_parameters(boss):
+    from django.db import IntegrityError
+
+    job_start(kind="test_counting", actor=boss, params={"n": 6})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Job.objects.create(kind="test_counting", params={"n": 6}, title="again")
+    Job.objects.create(kind="test_counting", params={"n": 7}, title="other parameters")  # allowed
 
 
 def test_the_season_protocols_job_zips_every_city_protocol(client):

@@ -55,6 +55,9 @@ class Job(models.Model):
         indexes = [models.Index(fields=["kind", "status"])]
         constraints = [
             models.CheckConstraint(condition=Q(total=0) | Q(done__lte=F("total")), name="job_done_within_total"),
+            # One queued or running job per kind and parameters: two clicks (or two web workers) start one job.
+            models.UniqueConstraint(fields=["kind", "params"], condition=Q(status__in=["queued", "running"]),
+                                    name="job_one_active_per_kind_and_params"),
         ]
 
     def __str__(self) -> str:

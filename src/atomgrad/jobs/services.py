@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import File
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from atomgrad.core.errors import ApplicationError
@@ -53,17 +53,27 @@ def job_start(*, kind: str, actor: AbstractBaseUser | AnonymousUser, params: dic
                                status=403)
     if job_kind.check is not None:
         job_kind.check(params)
-    with transaction.atomic():
-        current = (Job.objects.select_for_update()
-                   .filter(kind=kind, params=params, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
-                   .order_by("-created_at").first())
-        if current is not None and not job_is_stale(current):
-            return current
-        job = Job.objects.create(kind=kind, params=params, title=job_kind.title(params),
-                                 requested_by=actor if actor.is_authenticated else None)
-        result = job_run.enqueue(str(job.pk))
-        job.task_id = str(result.id)
-        job.save(update_fields=["task_id"])
+    try:
+        with transaction.atomic():
+            current = (Job.objects.select_for_update()
+                       .filter(kind=kind, params=params, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first())
+            if current is not None:
+                if not job_is_stale(current):
+                    return current
+                # lost with its worker: recorded as failed, so a new one may start
+                _fail(current, "Задание прервалось: обработчик заданий остановился, не закончив его.",
+                      "The job stopped: its worker ended before finishing it.")
+            job = Job.objects.create(kind=kind, params=params, title=job_kind.title(params),
+                                     requested_by=actor if actor.is_authenticated else None)
+            result = job_run.enqueue(str(job.pk))
+            job.task_id = str(result.id)
+            job.save(update_fields=["task_id"])
+    except IntegrityError:
+        # another request started the same job a moment ago (the unique constraint): that one is the job
+        active = Job.objects.filter(kind=kind, params=params, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
+        if active is None:
+            raise
+        return active
     return job
 
 
