@@ -26,7 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PYTHON, REPO_DIR, SRC_DIR, load_average, machine_info, say, table  # noqa: E402
 
-VOTERS_PER_VOTE = 1 / 2.1  # residents cast about 2.1 votes each (with the candidates' own campaigns)
+VOTES_PER_VOTER = 1.86  # residents' votes each, on average
+FIXED_VOTES = 20_000  # about what the workplaces, candidates' campaigns and attacks add, whatever the size
 
 
 def measure(votes: int, seed: int) -> dict[str, object]:
@@ -41,7 +42,7 @@ def measure(votes: int, seed: int) -> dict[str, object]:
     from atomgrad.integrity.simulator.memory import frame_from_columns  # noqa: PLC0415
 
     started = time.perf_counter()
-    cities = sc.scaled_cities(int(votes * VOTERS_PER_VOTE))
+    cities = sc.scaled_cities(max(2_000, int((votes - FIXED_VOTES) / VOTES_PER_VOTER)))
     memory = frame_from_columns(sc.season_columns(cities, seed=seed, start=sc.DEFAULT_START, end=sc.DEFAULT_END))
     generate_s = time.perf_counter() - started
     frame = memory.frame

@@ -1,6 +1,9 @@
 import pytest
 from django.test import Client
 
+# Every HTML page a test renders passes the Nu HTML checker (tests/html_checker.py).
+pytest_plugins = ["tests.html_checker"]
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):

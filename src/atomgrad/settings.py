@@ -46,7 +46,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret("SECRET_KEY")
 PHONE_HASH_KEY = os.environ.get("PHONE_HASH_KEY") or _local_secret("PHONE_HASH_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The absolute address in e-mails and bot messages; unset, it follows PORT (what `make run` serves on), so an
+# applicant's link points at the server that sent it.
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "atomgrad.core",
@@ -80,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "atomgrad.core.middleware.PrivateResponseMiddleware",
 ]
 
 ROOT_URLCONF = "atomgrad.urls"
@@ -102,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "atomgrad.core.context_processors.site",
+                "atomgrad.voting.context_processors.voter",
                 "atomgrad.bot.context_processors.telegram_bot",
             ],
         },
@@ -179,7 +185,13 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded public media (candidates' photos) served by Django itself: on for `make run` (one command, no proxy);
+# in production the proxy serves MEDIA_ROOT (docs/deployment.md) and this stays off.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+# POSTs of the application form (new and corrected) per client address per hour (IPv6 by its /64), counted
+# in the database so that every worker shares the budget (award/views/apply.py, core/ratelimit.py).
+APPLY_POSTS_PER_ADDRESS_PER_HOUR = int(os.environ.get("APPLY_POSTS_PER_ADDRESS_PER_HOUR", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
@@ -205,6 +217,15 @@ OTP_CODES_PER_NUMBER_PER_HOUR = int(os.environ.get("OTP_CODES_PER_NUMBER_PER_HOU
 OTP_CODES_PER_ADDRESS_PER_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_PER_HOUR", "20"))
 OTP_RESEND_INTERVAL_SECONDS = int(os.environ.get("OTP_RESEND_INTERVAL_SECONDS", "60"))
 OTP_ALLOWED_REGIONS = env_list("OTP_ALLOWED_REGIONS", "RU")
+# The address is a soft signal (docs/identity.md): past OTP_CODES_PER_ADDRESS_PER_HOUR a request draws on the budget
+# all such crowded addresses share; the hard ceiling stops one address for good. The range budget counts blocks
+# of 10,000 numbers; the global one caps what an SMS-pumping attack can cost in an hour.
+OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = int(os.environ.get("OTP_CODES_PER_ADDRESS_HARD_PER_HOUR", "1000"))
+OTP_CODES_CROWDED_PER_HOUR = int(os.environ.get("OTP_CODES_CROWDED_PER_HOUR", "2000"))
+OTP_CODES_PER_RANGE_PER_HOUR = int(os.environ.get("OTP_CODES_PER_RANGE_PER_HOUR", "50"))
+OTP_CODES_GLOBAL_PER_HOUR = int(os.environ.get("OTP_CODES_GLOBAL_PER_HOUR", "10000"))
+# Ranges billed as international or premium-rate (Abkhazia's +7 940…): data, kept up to date without code.
+OTP_BLOCKED_RANGES_FILE = Path(os.environ.get("OTP_BLOCKED_RANGES_FILE", REPO_DIR / "data" / "sms_blocked_ranges.json"))
 # Days after a season's publication that the votes' detection signals and findings are kept
 # (`manage.py integrity_purge`, docs/integrity.md).
 INTEGRITY_SIGNALS_RETENTION_DAYS = int(os.environ.get("INTEGRITY_SIGNALS_RETENTION_DAYS", "90"))
@@ -219,12 +240,42 @@ TELEGRAM_RETRY_MAX_WAIT = float(os.environ.get("TELEGRAM_RETRY_MAX_WAIT", "20"))
 TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
 
 # --- Security -------------------------------------------------------------------------------------------
+# A site whose SITE_URL is https is production: secure cookies, HTTPS only (a redirect, and HSTS for a year,
+# subdomains and the preload list included), unless a variable says otherwise. docs/deployment.md lists the
+# configuration that passes `manage.py check --deploy` with no warning (a test runs it).
+HTTPS_SITE = not DEBUG and SITE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS_SITE)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_SITE)
+# The Telegram webhook and health checks come over the proxy's HTTPS too; nothing is exempt.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (31_536_000 if HTTPS_SITE else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_SITE)
+# Preloading is hard to undo (browsers ship the list): turn it off with SECURE_HSTS_PRELOAD=0 on a domain
+# whose subdomains are not all on HTTPS.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS_SITE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): everything from our own origin, nothing inline — the templates have no
+# inline script, style attribute or event handler (tests/core/test_security_headers.py keeps it so). Photos
+# are same-origin (MEDIA_URL); `data:` only for images (the CSS's small SVG icons, if any).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 # Client addresses for rate limits come from X-Forwarded-For only behind a trusted proxy.
 TRUST_X_FORWARDED_FOR = env_bool("BEHIND_PROXY")
 

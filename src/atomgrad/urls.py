@@ -1,8 +1,8 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.static import serve
 
 from atomgrad.api import api, openapi_json
 from atomgrad.bot.site_views import city_poster
@@ -21,10 +21,13 @@ urlpatterns = [
     path("", include("atomgrad.core.urls")),
     path("", include("atomgrad.award.urls")),
     path("", include("atomgrad.voting.urls")),
+    path("", include("atomgrad.integrity.urls")),
     path("", include("atomgrad.results.urls")),
     path("", include("atomgrad.jobs.urls")),
     path("", include("atomgrad.citystats.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # `make run` has no proxy in front; production serves MEDIA_ROOT from the proxy (docs/deployment.md).
+    media_prefix = settings.MEDIA_URL.strip("/")
+    urlpatterns += [re_path(rf"^{media_prefix}/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -45,7 +45,7 @@ def _fast_password_hashing(settings):
 
 def run_demo(*args: str) -> str:
     out = io.StringIO()
-    call_command("demo", "--applications", str(APPLICATIONS), *args, stdout=out)
+    call_command("demo", "--applications", str(APPLICATIONS), "--votes", "0", *args, stdout=out)
     return out.getvalue()
 
 
@@ -91,7 +91,9 @@ def test_demo_loads_a_season_in_its_voting_phase_with_all_cities():
     assert "applications" in output and "organiser" in output and DEMO_COMMITTEE_PASSWORD in output
     assert demo_service.season_is_demo(season=season)
     assert not demo_service.season_is_demo(season=SeasonFactory(year=2040))
-    assert Laureate.objects.filter(season__year=season.year - 1).count() == 3 * CITY_COUNT
+    # the season before last has its laureates only; the last one its applications (its vote: `--votes`)
+    assert Laureate.objects.filter(season__year=season.year - 2).count() == 3 * CITY_COUNT
+    assert Application.objects.filter(season__year=season.year - 1, status=ApplicationStatus.ACCEPTED).exists()
 
 
 @pytest.mark.django_db
@@ -122,7 +124,9 @@ def test_demo_applications_are_valid_and_their_private_data_obviously_fake():
             assert data.startswith(b"%PDF-")
             assert len(PdfReader(io.BytesIO(data)).pages) == 1
     assert nominated_by_others > 0
-    assert Application.objects.values("phone").distinct().count() == APPLICATIONS
+    # two seasons' applications, every phone its own
+    assert Application.objects.filter(season=season).count() == APPLICATIONS
+    assert Application.objects.values("phone").distinct().count() == Application.objects.count() > APPLICATIONS
 
 
 @pytest.mark.django_db
@@ -142,7 +146,7 @@ def test_demo_photos_are_portrait_jpegs_without_metadata():
 def test_demo_photos_are_deterministic_per_person():
     run_demo("--seed", "3")
     first = {app.full_name: app.photo.read() for app in Application.objects.order_by("pk")[:5]}
-    call_command("demo", "--applications", str(APPLICATIONS), "--seed", "3", stdout=io.StringIO())
+    call_command("demo", "--applications", str(APPLICATIONS), "--votes", "0", "--seed", "3", stdout=io.StringIO())
     again = {app.full_name: app.photo.read() for app in Application.objects.filter(full_name__in=first)}
     assert again == first
 
@@ -302,7 +306,7 @@ def test_a_failed_load_leaves_no_files_behind(monkeypatch):
 @pytest.mark.django_db
 def test_too_few_applications_is_refused_with_a_clear_message():
     with pytest.raises(CommandError, match="at least 34 applications"):
-        call_command("demo", "--applications", "20", stdout=io.StringIO())
+        call_command("demo", "--applications", "20", "--votes", "0", stdout=io.StringIO())
     assert not Season.objects.exists()
 
 

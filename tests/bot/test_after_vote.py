@@ -151,3 +151,33 @@ def test_a_new_season_does_not_hide_the_last_seasons_result(driver: BotDriver, w
     driver.text(ANNA, "/results")
     text = driver.fake.texts(ANNA.id)[-1]
     assert f"🥇 1 место — <b>{world.candidates[0].full_name}</b>" in text
+
+
+# Every phase of award/phases.py, without any publication: what /start and /results say for a registered voter.
+PHASE_GRID = {
+    "upcoming": ("скоро начало", "Голосование пройдёт с", "ещё не началось"),
+    "applications": ("идёт приём заявок", "Голосование пройдёт с", "ещё не началось"),
+    "moderation": ("оргкомитеты проверяют заявки", "Голосование пройдёт с", "ещё не началось"),
+    "voting": ("идёт народное голосование", "Голосование идёт до", "Промежуточные итоги не публикуются"),
+    "verification": ("идёт проверка голосов", "Итоги будут опубликованы", "ещё не опубликованы"),
+    # the announced date has passed but no protocol is published: still the check, never "итоги опубликованы"
+    "results": ("идёт проверка голосов", "по мере того, как оргкомитеты", "ещё не опубликованы"),
+    "ceremony": ("идёт проверка голосов", "по мере того, как оргкомитеты", "ещё не опубликованы"),
+}
+
+
+@pytest.mark.parametrize("phase", list(PHASE_GRID))
+def test_every_phase_is_worded_by_what_has_happened(driver: BotDriver, world, phase: str) -> None:
+    from tests.factories import season_dates
+
+    from atomgrad.award.phases import Phase
+
+    register(driver, ANNA, PHONE)
+    Season.objects.filter(pk=world.season.pk).update(**season_dates(Phase(phase)))
+    title, dates, results = PHASE_GRID[phase]
+    driver.text(ANNA, "/start")
+    welcome = driver.fake.texts(ANNA.id)[-2]
+    assert title in welcome and dates in welcome
+    assert "(или" not in welcome and "итоги опубликованы" not in welcome
+    driver.text(ANNA, "/results")
+    assert results in driver.fake.texts(ANNA.id)[-1]

@@ -228,8 +228,8 @@ def test_results_only_when_public(driver: BotDriver, world) -> None:
     driver.text(ANNA, "/results")
     lines = driver.fake.texts(ANNA.id)[-1].splitlines()
     assert lines[0] == "<b>Итоги: Саров</b>"
-    assert lines[1] == f"1. {world.candidates[1].full_name} — 1"
-    assert lines[2].startswith("2. ") and lines[2].endswith(" — 0")
+    assert lines[1] == f"1. {world.candidates[1].full_name} — 1 голос"
+    assert lines[2].startswith("2. ") and lines[2].endswith(" — 0 голосов")
     assert lines[3].startswith("2. ")  # equal votes share a place
 
 

@@ -36,3 +36,30 @@ def test_demo_is_shaped_like_the_published_aggregates_and_marked_fictional():
     assert QolResult.objects.filter(year=2019).exists()
     # loading again with if_empty keeps the data
     assert not citystats_demo_load(if_empty=True).loaded
+
+
+@pytest.mark.django_db
+def test_the_demo_command_loads_the_indices_and_if_empty_adds_them_to_a_demo_database():
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("demo", "--applications", "40", stdout=out)
+    assert "Demo indices (fictional values) loaded: 7 years for 31 cities" in out.getvalue()
+    assert IndexYear.objects.count() == 14
+    IndexYear.objects.all().delete()  # a demo database from before the indices existed
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "already loaded" in out.getvalue() and IndexYear.objects.count() == 14
+
+
+@pytest.mark.django_db
+def test_the_demo_never_overwrites_real_data():
+    from atomgrad.citystats.services.urban_import import urban_import
+    from tests.citystats.helpers import HEADER, csv_bytes, urban_row
+
+    citystats_demo_load()
+    urban_import(content=csv_bytes([HEADER, urban_row("sarov", "9")]), year=2024, actor=None)
+    assert not citystats_demo_load().loaded
+    assert UrbanScore.objects.filter(year=2024).count() == 1

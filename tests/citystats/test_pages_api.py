@@ -51,7 +51,7 @@ def test_city_dashboard_names_the_weakest_cells_and_links_the_award(client, stat
     assert "Улично-дорожная сеть — Эффективность управления" in page  # indicator 30 = 1.5, the weakest
     assert 'id="matrix-title"' in page and 'id="trend-title"' in page
     assert "Среднее по России" in page and "Среднее по атомградам" in page
-    assert "/cities/alpha/" in page  # the award's city page (laureates): linked, not imported
+    assert "/results/cities/alpha/" in page  # the city's laureates: linked, not imported
     older = client.get("/stats/alpha/?year=2019").content.decode()
     assert "36 показателей в 2019 году" in older
     assert client.get("/stats/nowhere/").status_code == 404
@@ -95,7 +95,9 @@ def test_open_data_in_three_formats_with_formula_cells_neutralised(client, stats
     workbook = load_workbook(io.BytesIO(client.get("/stats/data/2020/urban-index.xlsx").content))
     sheet = workbook.active
     names = [sheet.cell(row=row, column=1).value for row in (2, 3)]
-    assert names == ["'=HYPERLINK(\"x\")", "Альфа"] and sheet.cell(row=2, column=1).data_type == "s"
+    # core.spreadsheets: stored as text with the quote prefix, shown as typed, never a formula
+    assert names == ["=HYPERLINK(\"x\")", "Альфа"] and sheet.cell(row=2, column=1).data_type == "s"
+    assert sheet.cell(row=2, column=1).quotePrefix
     assert sheet.cell(row=3, column=31).value == 1.5
     document = json.loads(client.get("/stats/data/2020/citystats.json").content)
     assert document["format"] == "atomgrad-citystats/1" and document["urban_index"]["national_average"] == 175.5

@@ -206,3 +206,24 @@ def test_a_bad_qol_file_is_refused_whole_with_every_error(qol_cities, fmt):
         qol_import(content=csv_bytes(missing), year=2024, actor=None)
     assert [error["code"] for error in refused.value.details["errors"]] == ["indicator_missing"]
     assert not QolValue.objects.exists()
+
+
+@pytest.mark.django_db
+def test_organisers_upload_quality_of_life_on_the_web(qol_cities, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import make_organiser
+
+    client.force_login(make_organiser())
+    rows = _qol_rows(qol_cities)
+    rows[2][3] = "abc"
+    response = client.post("/stats/workspace/", {"kind": "qol", "year": "2024",
+                                                 "file": SimpleUploadedFile("q.csv", csv_bytes(rows))})
+    assert response.status_code == 422 and "«abc» — не число" in response.content.decode()
+    assert not QolValue.objects.exists()
+    rows[2][3] = "1"
+    response = client.post("/stats/workspace/", {"kind": "qol", "year": "2024",
+                                                 "file": SimpleUploadedFile("q.csv", csv_bytes(rows))}, follow=True)
+    assert "Загружено" in response.content.decode()
+    assert QolResult.objects.filter(year=2024).count() == 4
+    assert AuditLogEntry.objects.get(action="citystats.qol_import").actor.username == "organiser"

@@ -175,3 +175,15 @@ def test_organisers_upload_the_same_file_on_the_web(cities, client):
     response = client.post(url, {"kind": "urban", "year": "2024", "file": good}, follow=True)
     assert response.status_code == 200 and "Загружено" in response.content.decode()
     assert UrbanScore.objects.get(city__slug="alpha").total == Decimal("252.00")
+
+
+@pytest.mark.django_db
+def test_the_export_command_writes_the_import_layout(cities, tmp_path):
+    urban_import(content=csv_bytes([HEADER, urban_row("beta", "6.5", i2="1.25")]), year=2021, actor=None)
+    out = StringIO()
+    call_command("export_urban_index", "--year", "2021", stdout=out)
+    assert out.getvalue().splitlines() == [",".join(HEADER), ",".join(["Бета", "6.5", "1.25", *(["6.5"] * 34)])]
+    target = tmp_path / "out.xlsx"
+    call_command("export_urban_index", "--year", "2021", "--output", str(target), stdout=StringIO())
+    again = urban_import(content=target.read_bytes(), year=2021, actor=None, file_name="out.xlsx")
+    assert again.changed == {} and again.cities == 1

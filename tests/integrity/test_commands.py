@@ -79,3 +79,62 @@ def test_the_purge_command_says_what_it_would_delete_and_deletes_nothing_early(s
     assert VoteSignal.objects.count() == 6
     with pytest.raises(CommandError):
         call_command("integrity_purge", "--days", "-1", stdout=io.StringIO())
+
+
+def test_simulate_season_casts_a_scenario_and_writes_the_labels_only_to_its_file(tmp_path):
+    sim = sim_season({"sarov": 6, "ozersk": 4})
+    out = tmp_path / "labels.jsonl"
+    summary = json.loads(_run("simulate_season", "--season", str(sim.season.year), "--scenario", "organic,sim_farm",
+                              "--seed", "5", "--scale", "0.3", "--voters-per-candidate", "10",
+                              "--labels-out", str(out), "--json"))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert summary["cast"] == len(lines) > 0 and summary["scenarios"] == ["organic", "sim_farm"]
+    assert {line["scenario"] for line in lines} >= {"organic", "sim_farm"}
+    assert {line["label"] for line in lines if line["scenario"] == "sim_farm"} == {"attack"}
+    assert VoteSignal.objects.filter(season=sim.season).count() == summary["cast"]
+    now = sim.season.voting_open_at + dt.timedelta(days=5)  # the factory's season opened 5 days ago
+    assert all(vote.cast_at <= now + dt.timedelta(minutes=1)
+               for vote in sim.season.votes.only("cast_at"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--season", "1999", "--scenario", "organic"], "Сезона 1999 нет"),
+    (["--scenario", "no_such_thing"], "Неизвестный сценарий"),
+    (["--scenario", "organic", "--scale", "0"], "--scale"),
+    (["--scenario", "organic", "--cities", "atlantis"], "atlantis"),
+])
+def test_simulate_season_refuses_bad_arguments(tmp_path, args, message):  # type: ignore[no-untyped-def]
+    sim = sim_season({"sarov": 2})
+    full = ["simulate_season", "--labels-out", str(tmp_path / "x.jsonl"), *args]
+    if "--season" not in args:
+        full += ["--season", str(sim.season.year)]
+    with pytest.raises(CommandError, match=message):
+        call_command(*full, stdout=io.StringIO())
+    assert not VoteSignal.objects.exists()
+
+
+def test_the_report_scans_the_simulated_attack():  # type: ignore[no-untyped-def]
+    sim = sim_season({"sarov": 8, "ozersk": 6})
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "labels.jsonl"
+        _run("simulate_season", "--season", str(sim.season.year), "--scenario", "organic,sim_farm", "--seed", "2",
+             "--scale", "0.5", "--voters-per-candidate", "15", "--labels-out", str(out))
+        attack = {json.loads(line)["sequence"] for line in out.read_text().splitlines()
+                  if json.loads(line)["label"] == "attack"}
+    report = json.loads(_run("integrity_report", "--season", str(sim.season.year), "--json"))
+    flagged = {sequence for item in report for sequence in item["votes"]}
+    assert attack and len(attack & flagged) >= 0.9 * len(attack)
+    assert all(item["kind"] in {k.value for k in FindingKind} and 0 <= item["score"] <= 1 for item in report)
+
+
+def test_integrity_eval_through_the_database_agrees_with_memory():
+    result = json.loads(_run("integrity_eval", "--json", "--scenario", "fresh_telegram", "--seeds", "1",
+                             "--scale", "0.05", "--through-database", "--database-scale", "0.02"))
+    assert "fresh_telegram" in result["scenarios"]
+    through = result["through_database"]["scenarios"]["fresh_telegram"]
+    assert through["cast"] == through["planned"] > 0
+    assert through["agree"] and through["database"] == through["memory"]
+    from atomgrad.award.models import Season
+    assert not Season.objects.filter(year__gte=9000).exists()  # the sandbox was rolled back

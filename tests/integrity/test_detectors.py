@@ -257,3 +257,21 @@ def test_detectors_are_pure_functions_of_the_frame(module):
     first = module.find(frame)
     again = module.find(frame)
     assert [(f.kind, f.rows.tolist(), f.score) for f in first] == [(f.kind, f.rows.tolist(), f.score) for f in again]
+
+
+def test_detect_survives_odd_frames():
+    one = FrameBuilder()
+    one.vote(at=T0, candidate=TARGET)
+    assert detect(one.frame()) == []
+    same_second = FrameBuilder()  # everything at one instant, unknown signals (codes NaN, no networks)
+    for i in range(50):
+        same_second.vote(at=T0, candidate=TARGET + i % 2, code=float("nan"), choose=float("nan"))
+    findings = detect(same_second.frame())
+    for f in findings:
+        assert 0 <= f.score <= 1
+        json.dumps(f.evidence)
+    bot_only = FrameBuilder()  # old accounts only: the newest bucket seen is not "fresh"
+    rng = np.random.default_rng(12)
+    for t in np.cumsum(rng.exponential(600, 40)):
+        bot_only.vote(at=T0 + t, candidate=TARGET, channel="telegram", bucket=3)
+    assert detect(bot_only.frame()) == []

@@ -110,3 +110,29 @@ def test_memory_frame_uses_the_vote_paths_hashes_and_keeps_the_truth_apart():
     assert (frame.identity_age >= 0).all() and (frame.code_to_verify > 0).all()
     assert not any(f.name in {"label", "scenario"} for f in fields(frame))
     assert len(memory.labels) == len(frame)
+
+
+def test_season_with_every_attack_is_deterministic_and_labels_each_attack():
+    first = sc.season_columns(CITIES, seed=5, start=START, end=END, scale=0.5)
+    again = sc.season_columns(CITIES, seed=5, start=START, end=END, scale=0.5)
+    assert np.array_equal(first.at, again.at) and np.array_equal(first.phone, again.phone)
+    attacked = {sc.SCENARIO_NAMES[i] for i in np.unique(first.scenario[first.label == sc.ATTACK])}
+    assert attacked == set(sc.ATTACKS)
+    assert len(sc.season_columns(CITIES, seed=5, start=START, end=END, scale=0.5, attacks=())) < len(first)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="unknown scenario"):
+        sc.scenario_columns("ddos", CITIES, seed=1, start=START, end=END)
+    with pytest.raises(ValueError, match="at least one city"):
+        sc.scenario_columns("organic", [], seed=1, start=START, end=END)
+    with pytest.raises(ValueError, match="end after"):
+        sc.scenario_columns("organic", CITIES, seed=1, start=END, end=START)
+    with pytest.raises(ValueError, match="unknown attacks"):
+        sc.season_columns(CITIES, seed=1, start=START, end=END, attacks=("ddos",))
+
+
+def test_scaled_cities_share_the_voters():
+    cities = sc.scaled_cities(100_000)
+    assert len(cities) == 20 and cities[0].candidates == 68
+    assert 95_000 <= sum(c.voters for c in cities) <= 105_000

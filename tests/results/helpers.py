@@ -105,3 +105,37 @@ def sign_and_publish(cv: CityVote, *, publisher: AbstractBaseUser) -> object:
     protocol = protocol_sign(actor=cv.chair, protocol=protocol)
     publication_publish_city(actor=publisher, season=cv.season, city=cv.city)
     return protocol
+
+
+def assert_tagged_pdf(data: bytes, *, title_part: str) -> None:
+    """A tagged PDF a screen reader can read: a structure tree (/StructTreeRoot) whose elements include headings
+    or paragraphs, /MarkInfo /Marked true, the document's language (/Lang ru), and the title shown as the
+    window title (PDF/UA)."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root, "no structure tree: the PDF is not tagged"
+    assert bool(root["/MarkInfo"]["/Marked"]) is True
+    assert str(root["/Lang"]).startswith("ru")
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]) is True
+    assert title_part in (reader.metadata.title or "")
+    kinds: set[str] = set()
+
+    def walk(node, depth: int = 0) -> None:  # type: ignore[no-untyped-def]
+        node = node.get_object()
+        if isinstance(node, dict):
+            if "/S" in node:
+                kinds.add(str(node["/S"]))
+            children = node.get("/K")
+            if children is not None and depth < 60:
+                for child in children if isinstance(children, list) else [children]:
+                    walk(child, depth + 1)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, depth + 1)
+
+    walk(root["/StructTreeRoot"])
+    assert kinds & {"/H1", "/H2", "/P"}, kinds

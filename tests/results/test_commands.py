@@ -18,7 +18,7 @@ from atomgrad.results.services.decisions import candidate_disqualify
 from atomgrad.results.services.protocol import protocol_generate, protocol_sign
 from atomgrad.results.services.publication import publication_publish_city
 from atomgrad.voting.selectors import ledger_head
-from tests.results.helpers import city_vote, close_voting, organiser, pdf_text
+from tests.results.helpers import assert_tagged_pdf, city_vote, close_voting, organiser, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,9 @@ def test_documents_zip_holds_diplomas_grants_and_the_laureates_list(counted, tmp
         assert "ПОЧЁТНАЯ ГРАМОТА" in grant and "Яковлева Яна" in grant and "1 место" in grant and "7 голосов" in grant
         diploma = pdf_text(archive.read(next(name for name in diplomas if "Юдин" in name)))
         assert "ДИПЛОМ СОИСКАТЕЛЯ" in diploma and "Юдин Юрий" in diploma
+        assert_tagged_pdf(archive.read(grants[0]), title_part="Почётные грамоты")
+        assert_tagged_pdf(archive.read(diplomas[0]), title_part="Дипломы соискателей")
+        assert_tagged_pdf(archive.read(f"{year}/призёры-{year}.pdf"), title_part="Призёры")
         listing = pdf_text(archive.read(f"{year}/призёры-{year}.pdf"))
         assert "Яковлева Яна" in listing and "Эрдниева Элла" in listing and "Юдин Юрий" not in listing
         sheet = load_workbook(io.BytesIO(archive.read(f"{year}/призёры-{year}.xlsx")))["Призёры"]

@@ -18,7 +18,7 @@ from atomgrad.results.services.annulment import votes_annul
 from atomgrad.results.services.protocol import protocol_generate, protocol_sign
 from atomgrad.results.services.publication import publication_publish_city, publication_publish_season
 from atomgrad.results.services.tally import city_tally
-from tests.results.helpers import city_vote, close_voting, organiser, pdf_text
+from tests.results.helpers import assert_tagged_pdf, city_vote, close_voting, organiser, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -79,8 +79,9 @@ def test_no_count_is_public_before_publication_and_the_same_counts_everywhere_af
 
     page = after["page"].content.decode()
     for name, (cast, annulled, valid, _place) in expected.items():
-        assert f"<td class=\"num\">{cast}</td>\n      <td class=\"num\">{annulled}</td>\n      " \
-               f"<td class=\"num\"><strong>{valid}</strong></td>" in page, name
+        assert f'<td class="num" data-label="Подано">{cast}</td>\n      ' \
+               f'<td class="num" data-label="Аннулировано">{annulled}</td>\n      ' \
+               f'<td class="num" data-label="Действительных"><strong>{valid}</strong></td>' in page, name
     assert protocol.pdf_sha256 in page
     api_city = after["api_city"].json()
     assert {c["full_name"]: (c["cast"], c["annulled"], c["valid"], c["place"]) for c in api_city["candidates"]} \
@@ -205,3 +206,4 @@ def test_the_protocol_pdf_states_everything_the_issue_lists():
         assert expected in text, expected
     for line in tally.candidates:
         assert f"{line.full_name}" in text and f"{line.cast} {line.annulled} {line.valid} {line.place}" in text
+    assert_tagged_pdf(pdf, title_part="Протокол итогов народного голосования")

@@ -376,3 +376,15 @@ def test_fuzz_any_changed_results_field_gives_fail_or_unreadable(tmp_path, path,
     code, output = _run_in_process(ledger_path, results_path)
     assert code in (0, 1, 2)
     assert code != 0 or output.startswith("OK:")
+
+
+def test_a_laureate_below_the_published_minimum_is_named(exported, tmp_path):
+    ledger_path, results_path = exported
+    document = json.loads(results_path.read_text(encoding="utf-8"))
+    city = next(city for city in document["cities"] if not city["void"])
+    assert city["min_valid_votes"] == 1  # stated in every protocol
+    laureate = next(line for line in city["candidates"] if line["laureate"])
+    city["min_valid_votes"] = laureate["valid"] + 1
+    (tmp_path / "minimum.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = verify(ledger_path, tmp_path / "minimum.json")
+    assert result.returncode == 1 and "below the season's minimum" in result.stdout

@@ -104,7 +104,7 @@ def test_code_limits_answer_429(api, sms_file, voting_season, settings):
 
 
 def test_code_limit_per_client_address(api, sms_file, voting_season, settings):
-    settings.OTP_CODES_PER_ADDRESS_PER_HOUR = 2
+    settings.OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = 2
     assert api("/auth/code", {"phone": "+79850000001"}, REMOTE_ADDR="198.51.100.9").status_code == 202
     assert api("/auth/code", {"phone": "+79850000002"}, REMOTE_ADDR="198.51.100.9").status_code == 202
     body = assert_refusal(api("/auth/code", {"phone": PHONE}, REMOTE_ADDR="198.51.100.9"), 429, "too_many_codes")
@@ -113,7 +113,7 @@ def test_code_limit_per_client_address(api, sms_file, voting_season, settings):
 
 
 def test_forwarded_address_is_believed_only_behind_a_proxy(api, sms_file, voting_season, settings):
-    settings.OTP_CODES_PER_ADDRESS_PER_HOUR = 1
+    settings.OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = 1
     settings.OTP_RESEND_INTERVAL_SECONDS = 0
     # not behind a proxy: the header is ignored, the socket address counts
     assert api("/auth/code", {"phone": "+79850000001"}, HTTP_X_FORWARDED_FOR="10.0.0.1").status_code == 202

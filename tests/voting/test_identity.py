@@ -153,7 +153,7 @@ def test_per_number_hourly_limit(sms_file, clock, django_capture_on_commit_callb
 
 @pytest.mark.django_db
 def test_per_address_hourly_limit(sms_file, clock, django_capture_on_commit_callbacks, settings):
-    settings.OTP_CODES_PER_ADDRESS_PER_HOUR = 20
+    settings.OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = 20
     for n in range(20):
         request_code(f"+7985000{n:04d}", ip=IP, capture=django_capture_on_commit_callbacks)
     error = refusal(otp_request, phone_raw="+79850009999", client_ip=IP)
@@ -167,7 +167,7 @@ def test_per_address_hourly_limit(sms_file, clock, django_capture_on_commit_call
 
 @pytest.mark.django_db
 def test_per_address_limit_counts_an_ipv6_subnet_as_one_address(sms_file, django_capture_on_commit_callbacks, settings):
-    settings.OTP_CODES_PER_ADDRESS_PER_HOUR = 3
+    settings.OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = 3
     for n in range(3):
         request_code(f"+7985000{n:04d}", ip=f"2001:db8:5:6::{n + 1}", capture=django_capture_on_commit_callbacks)
     error = refusal(otp_request, phone_raw="+79850009999", client_ip="2001:db8:5:6:ffff::1")
@@ -493,7 +493,7 @@ def test_parallel_code_requests_for_one_number_send_at_most_the_limit(interval, 
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_parallel_code_requests_from_one_address_send_at_most_the_limit(sms_file, settings):
-    settings.OTP_CODES_PER_ADDRESS_PER_HOUR = 20
+    settings.OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = 20
     results = run_parallel(30, lambda i: otp_request(phone_raw=f"+7985000{i:04d}", client_ip=IP))
     outcomes = Counter(outcome(result) for result in results)
     assert outcomes == {"ok": 20, "too_many_codes": 10}

@@ -112,7 +112,8 @@ def test_the_button_leads_to_a_confirmation_then_the_vote_and_its_receipt(client
     confirm = client.post(f"/vote/candidates/{candidate.pk}/")  # the card's button: no vote yet
     assert confirm.status_code == 200
     page = html(confirm)
-    assert "Вы голосуете за" in page and candidate.full_name in page and "Подтвердить" in page
+    # the name declined: «Вы голосуете за Кандидатову Марию …» (accusative)
+    assert "Вы голосуете за" in page and "Кандидатову Марию" in page and "Подтвердить" in page
     assert not Vote.objects.exists()
 
     cast = client.post(f"/vote/candidates/{candidate.pk}/", {"confirm": "1"})

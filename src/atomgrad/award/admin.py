@@ -29,9 +29,10 @@ from atomgrad.award.services.seasons import (
 )
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.text import FreeTextFormMixin
 
 
-class SeasonAdminForm(forms.ModelForm):
+class SeasonAdminForm(FreeTextFormMixin, forms.ModelForm):
     """A season's settings. Changing the dates of an existing season goes through `season_dates_change`: it
     asks for a reason, for a confirmation when it cuts the open phase short, and writes the audit log."""
 
@@ -163,7 +164,7 @@ def _check_person_unique(form: forms.ModelForm, model: type[Application] | type[
         form.add_error("full_name", _("В этом сезоне уже есть запись этого человека (то же ФИО и дата рождения)."))
 
 
-class ApplicationAdminForm(forms.ModelForm):
+class ApplicationAdminForm(FreeTextFormMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = ["sphere", "full_name", "birth_date", "workplace", "position", "story", "phone", "email",
@@ -175,7 +176,7 @@ class ApplicationAdminForm(forms.ModelForm):
         return data
 
 
-class LaureateAdminForm(forms.ModelForm):
+class LaureateAdminForm(FreeTextFormMixin, forms.ModelForm):
     class Meta:
         model = Laureate
         fields = ["season", "city", "place", "full_name", "birth_date", "application"]

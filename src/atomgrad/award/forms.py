@@ -4,6 +4,7 @@ content) so a person sees every problem at once; the eligibility rules are the s
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -15,12 +16,31 @@ from django.utils.translation import gettext_lazy as _
 from atomgrad.award.models import STORY_MAX_LENGTH, Application, ConsentDocument, NominationKind, Season, Sphere
 from atomgrad.award.selectors import sphere_list
 from atomgrad.award.services.applications import story_clean
-from atomgrad.award.uploads import UploadRejected, petition_prepare, photo_prepare
+from atomgrad.award.uploads import UploadRejected, petition_prepare, photo_check_header, photo_prepare
 from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.text import FreeTextFormMixin
 from atomgrad.voting.phones import phone_normalise
 
 NOMINATION_BY_OTHERS = [kind for kind in NominationKind.values if kind != NominationKind.SELF]
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` whose value is always an ISO date or empty, as HTML requires: a date typed as
+    12.04.1985 (where a browser has no date picker) comes back as 1985-04-12, and text that is no date comes back
+    empty, with the field's error message saying what to type."""
+
+    input_type = "date"
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            for date_format in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+                try:
+                    return dt.datetime.strptime(value.strip(), date_format).replace(tzinfo=dt.UTC).date().isoformat()
+                except ValueError:
+                    continue
+            return None
+        return super().format_value(value)
 
 
 class LocalisedModelChoiceField(forms.ModelChoiceField):
@@ -30,7 +50,7 @@ class LocalisedModelChoiceField(forms.ModelChoiceField):
         return str(obj.name)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(FreeTextFormMixin, forms.Form):
     """Fields in the order a person fills them in: who nominates, the candidate, the story and photo, the
     contacts, the nomination by others (only when someone else nominates), the consent."""
 
@@ -49,7 +69,7 @@ class ApplicationForm(forms.Form):
     )
     birth_date = forms.DateField(
         label=_("Дата рождения"),
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(attrs={"autocomplete": "bday"}, format="%Y-%m-%d"),
         help_text=_("Например: 12.04.1985. Не публикуется."),
         error_messages={"invalid": _("Введите дату рождения в виде ДД.ММ.ГГГГ, например 12.04.1985.")},
     )
@@ -184,13 +204,16 @@ class ApplicationForm(forms.Form):
             raise forms.ValidationError(_("Укажите номер телефона полностью, например +7 900 123-45-67.")) from exc
 
     def clean_photo(self) -> Any:
+        """Only the cheap checks here (size, format, dimensions from the header): the photo is decoded in
+        `clean`, once every other field is valid, so a post that fails anyway never costs a decode."""
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
         try:
-            return photo_prepare(upload)
+            photo_check_header(upload)
         except UploadRejected as exc:
             raise forms.ValidationError(exc.message(_language())) from exc
+        return upload
 
     def clean_petition(self) -> Any:
         upload = self.cleaned_data.get("petition")
@@ -223,6 +246,11 @@ class ApplicationForm(forms.Form):
             data["consent_version"] = self.consent_document.version
             data.pop("consent", None)
             self.data = data
+        if not self.errors and cleaned.get("photo") is not None:
+            try:
+                cleaned["photo"] = photo_prepare(cleaned["photo"])
+            except UploadRejected as exc:
+                self.add_error("photo", exc.message(_language()))
         return cleaned
 
     @property

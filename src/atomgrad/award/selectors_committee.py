@@ -104,8 +104,12 @@ def moderation_next_submitted(*, application: Application) -> Application | None
 
 
 def application_audit_history(*, application: Application) -> QuerySet[AuditLogEntry]:
+    """The decisions about the application (the audited reads of its private data are not decisions)."""
+    from atomgrad.award.services.privacy import PRIVATE_READS
+
     return (
         AuditLogEntry.objects.filter(object_type=application._meta.label_lower, object_id=str(application.pk))
+        .exclude(action__in=PRIVATE_READS.values())
         .select_related("actor")
         .order_by("created_at", "id")
     )

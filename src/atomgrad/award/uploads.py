@@ -33,7 +33,13 @@ from atomgrad.core.errors import ApplicationError
 PHOTO_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 PHOTO_MIN_SIDE = 200  # pixels; anything smaller cannot be shown on a candidate's page
 PHOTO_MAX_SIDE = 12_000
-PHOTO_MAX_PIXELS = 50_000_000  # checked from the header, before decoding (decompression bombs)
+# Checked from the header, before anything is decoded (decompression bombs). A JPEG is decoded at a reduced
+# scale (1/2, 1/4 or 1/8: Pillow's draft mode, the DCT does it), so a 50-megapixel phone photo costs what
+# a 12-megapixel one does; PNG and WebP have no reduced decoding, so what is decoded must itself fit
+# PHOTO_DECODE_MAX_PIXELS (about 16 megapixels, 4608×3456; up to ~200 MB of memory while converting). A 7000×7000
+# PNG of 190 KB, which once took a worker 600 MB, is refused before its pixels are read.
+PHOTO_MAX_PIXELS = 50_000_000
+PHOTO_DECODE_MAX_PIXELS = 16_000_000
 PHOTO_OUTPUT_LONG_SIDE = 1600
 PHOTO_JPEG_QUALITY = 85
 
@@ -114,45 +120,74 @@ def _photo_corrupt() -> UploadRejected:
     )
 
 
+def _photo_reduce(image: Image.Image) -> None:
+    """Ask a JPEG to decode at the smallest DCT scale that still gives the output size (no-op for others)."""
+    if image.format == "JPEG":
+        image.draft("RGB", (PHOTO_OUTPUT_LONG_SIDE, PHOTO_OUTPUT_LONG_SIDE))
+
+
+def photo_check_header(upload: IO[bytes]) -> None:
+    """The cheap checks of a photo, from its size and header only (nothing is decoded): size on disk, format,
+    dimensions and the pixel budget. A form runs these with its other fields; `photo_prepare` decodes later."""
+    if isinstance(upload, PreparedPhoto):
+        return
+    data = _read_limited(upload, field="photo", what_ru="фотографии", what_en="photo")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        _photo_header(data)
+
+
+def _photo_header(data: bytes) -> Image.Image:
+    """The image opened lazily (its header read, no pixel decoded), refused if its format, dimensions or decoded
+    size are not acceptable. Call with DecompressionBombWarning turned into an error."""
+    try:
+        header = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError as exc:
+        raise _photo_not_image() from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _photo_too_many_pixels() from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise _photo_corrupt() from exc
+
+    if header.format not in PHOTO_FORMATS:
+        raise UploadRejected(
+            "photo_format",
+            f"Формат {header.format} не подходит. Загрузите фотографию в формате JPEG, PNG или WebP.",
+            f"The {header.format} format is not accepted. Please upload a JPEG, PNG or WebP photo.",
+            field="photo",
+            format=header.format,
+        )
+    width, height = header.size
+    if width > PHOTO_MAX_SIDE or height > PHOTO_MAX_SIDE or width * height > PHOTO_MAX_PIXELS:
+        raise _photo_too_many_pixels(width=width, height=height)
+    if min(width, height) < PHOTO_MIN_SIDE:
+        raise UploadRejected(
+            "photo_too_small",
+            f"Фотография слишком маленькая ({width}×{height} пикселей). Нужно не меньше "
+            f"{PHOTO_MIN_SIDE} пикселей по каждой стороне.",
+            f"The photo is too small ({width}×{height} pixels). It must be at least {PHOTO_MIN_SIDE} pixels "
+            "on each side.",
+            field="photo",
+            width=width,
+            height=height,
+        )
+    _photo_reduce(header)
+    decoded_width, decoded_height = header.size
+    if decoded_width * decoded_height > PHOTO_DECODE_MAX_PIXELS:
+        raise _photo_too_many_pixels(width=width, height=height)
+    return header
+
+
 def _photo_open(data: bytes) -> Image.Image:
     """Open and fully check an image from bytes; the returned image is decoded (loaded)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            header = Image.open(io.BytesIO(data))
-        except UnidentifiedImageError as exc:
-            raise _photo_not_image() from exc
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _photo_too_many_pixels() from exc
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise _photo_corrupt() from exc
-
-        if header.format not in PHOTO_FORMATS:
-            raise UploadRejected(
-                "photo_format",
-                f"Формат {header.format} не подходит. Загрузите фотографию в формате JPEG, PNG или WebP.",
-                f"The {header.format} format is not accepted. Please upload a JPEG, PNG or WebP photo.",
-                field="photo",
-                format=header.format,
-            )
-        width, height = header.size
-        if width > PHOTO_MAX_SIDE or height > PHOTO_MAX_SIDE or width * height > PHOTO_MAX_PIXELS:
-            raise _photo_too_many_pixels(width=width, height=height)
-        if min(width, height) < PHOTO_MIN_SIDE:
-            raise UploadRejected(
-                "photo_too_small",
-                f"Фотография слишком маленькая ({width}×{height} пикселей). Нужно не меньше "
-                f"{PHOTO_MIN_SIDE} пикселей по каждой стороне.",
-                f"The photo is too small ({width}×{height} pixels). It must be at least {PHOTO_MIN_SIDE} pixels "
-                "on each side.",
-                field="photo",
-                width=width,
-                height=height,
-            )
+        header = _photo_header(data)
         try:
             header.verify()  # structural checks (PNG checksums and the like); the image is unusable afterwards
             image = Image.open(io.BytesIO(data))
-            image.load()  # a full decode: catches truncated and damaged pixel data
+            _photo_reduce(image)
+            image.load()  # a full decode (at the reduced scale): catches truncated and damaged pixel data
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _photo_too_many_pixels() from exc
         except (OSError, ValueError, SyntaxError, EOFError, Image.UnidentifiedImageError) as exc:
@@ -165,8 +200,10 @@ def _photo_too_many_pixels(width: int | None = None, height: int | None = None) 
     size_en = f" ({width}×{height} pixels)" if width and height else ""
     return UploadRejected(
         "photo_too_many_pixels",
-        f"Изображение слишком большое{size}. Нужно не больше {PHOTO_MAX_SIDE} пикселей по стороне.",
-        f"The image is too large{size_en}. It must be at most {PHOTO_MAX_SIDE} pixels on each side.",
+        f"Изображение слишком большое{size}. Уменьшите его до 4000 пикселей по длинной стороне "
+        "(или сохраните в JPEG) и загрузите снова.",
+        f"The image is too large{size_en}. Please scale it down to 4000 pixels on the long side "
+        "(or save it as JPEG) and upload it again.",
         field="photo",
     )
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("apply/", apply.apply, name="apply"),
     path("apply/done/", apply.apply_done, name="apply_done"),
     path("apply/edit/<str:token>/", apply.apply_edit, name="apply_edit"),
+    path("apply/edit/<str:token>/data.json", apply.apply_data, name="apply_data"),
+    path("apply/edit/<str:token>/erase/", apply.apply_erase, name="apply_erase"),
     # committee workspace
     path("committee/", committee.queue, name="committee_queue"),
     path("committee/applications/<int:application_id>/", committee.application_detail, name="committee_application"),

@@ -184,7 +184,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "один номер — один избиратель.\n"
             "• У каждого {votes} {votes_word}: за одного соискателя — не больше одного голоса.\n"
             "{own_city}"
-            "• Голосование идёт с {voting_open} до {voting_close} по московскому времени.\n"
+            "• Сроки голосования: с {voting_open} до {voting_close}.\n"
             "• Каждый голос попадает в открытый реестр; по коду квитанции его можно проверить на сайте.\n\n"
             "Полные правила: {url}"
         ),
@@ -213,7 +213,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "Сообщим, когда они появятся: /notify. Опубликованные итоги других городов: {url}"
         ),
         "results_header": "<b>Итоги: {city}</b>",
-        "results_item": "{place}. {name} — {votes}",
+        "results_item": "{place}. {name} — {votes} {votes_word}",
         "results_none": "В городе {city} пока нет голосов.",
         "results_choose_city": "Итоги по вашему городу появятся после регистрации: /start. Все итоги: {url}",
         "results_published_header": "<b>Итоги народного голосования: {city}</b>\n{title}",
@@ -226,6 +226,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "results_no_laureates": "Призёры не определены.",
         "results_void": "Голосование в городе признано недействительным, призёров нет. Основание: {reason}",
         "results_disqualified": "Сняты с голосования: {names}.",
+        "results_disqualified_male": "Снят с голосования: {names}.",
+        "results_disqualified_female": "Снята с голосования: {names}.",
         "results_tie": "Равенство голосов оргкомитет решил по правилу «{rule}».",
         "results_protocol": "Протокол № {number} (PDF): {url}",
         "results_page": "Подробно на сайте: {url}",
@@ -353,7 +355,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "one number is one voter.\n"
             "• Everyone has {votes} {votes_word}: at most one vote per candidate.\n"
             "{own_city}"
-            "• Voting is open from {voting_open} to {voting_close}, Moscow time.\n"
+            "• Voting dates: from {voting_open} to {voting_close}.\n"
             "• Every vote goes into a public ledger; anyone holding the receipt code can check it on the website.\n\n"
             "Full rules: {url}"
         ),
@@ -382,7 +384,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "We will tell you when they are: /notify. Results of other cities: {url}"
         ),
         "results_header": "<b>Results: {city}</b>",
-        "results_item": "{place}. {name} — {votes}",
+        "results_item": "{place}. {name} — {votes} {votes_word}",
         "results_none": "{city} has no votes yet.",
         "results_choose_city": "Your city's results appear here after you register: /start. All results: {url}",
         "results_published_header": "<b>Results of the people's vote: {city}</b>\n{title}",
@@ -395,6 +397,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "results_no_laureates": "No laureates were named.",
         "results_void": "The city's vote was declared void: no laureates. Grounds: {reason}",
         "results_disqualified": "Disqualified: {names}.",
+        "results_disqualified_male": "Disqualified: {names}.",
+        "results_disqualified_female": "Disqualified: {names}.",
         "results_tie": "The committee settled a tie by the rule “{rule}”.",
         "results_protocol": "Protocol No. {number} (PDF): {url}",
         "results_page": "Details on the website: {url}",

@@ -15,10 +15,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.spreadsheets import csv_row, xlsx_append
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -140,19 +140,11 @@ def city_key(text: str) -> str:
 # --- writing ---------------------------------------------------------------------------------------------------
 
 
-def cell_safe(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe;
-    numbers are left as numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def csv_render(rows: Iterable[Sequence[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        writer.writerow(["" if value is None else cell_safe(value) for value in row])
+        writer.writerow(csv_row("" if value is None else value for value in row))
     return buffer.getvalue()
 
 
@@ -166,7 +158,7 @@ def xlsx_render(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bytes:
     for title, rows in sheets:
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append([cell_safe(value) for value in row])
+            xlsx_append(sheet, row)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "B2"

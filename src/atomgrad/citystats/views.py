@@ -2,7 +2,7 @@
 the organisers' upload. Thin: the numbers come from selectors, the charts from `charts.py`.
 
 The award's laureates of a city are not read here (citystats sits below the award): the dashboard links to the
-city's award page (`award:city_detail`, by URL name — no import), where the laureates are shown."""
+city's hall of fame (`results:hall_of_fame`, laureates by year) and its award page, by URL name — no import."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from atomgrad.citystats.selectors import (
     SORT_KEYS,
     atomic_averages,
     comparison_rows,
+    groups_by_city,
     national_averages,
     qol_city_history,
     qol_year_info,
@@ -71,6 +72,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
     if sort.lstrip("-") not in SORT_KEYS:
         sort = "rank"
     rows = comparison_rows(year=year, group=group, sort=sort) if year else []
+    used_groups = set(groups_by_city().values())
     chart = None
     if rows:
         ordered = sorted(rows, key=lambda row: (-row.urban.total, row.urban.city.name_ru))
@@ -99,9 +101,12 @@ def comparison(request: HttpRequest) -> HttpResponse:
     return render(request, "citystats/comparison.html", {
         "year": year, "years": years_loaded(), "rows": rows, "chart": chart, "sort": sort,
         "sort_links": sort_links, "group": group, "group_name": groups.get(group) if group else None,
-        "groups": sorted(groups.items()), "base_year": BASE_YEAR,
+        # only the groups that hold an atomic city (most of the ten hold none)
+        "groups": [(number, name) for number, name in sorted(groups.items()) if number in used_groups],
+        "base_year": BASE_YEAR,
         "is_demo": year is not None and year_is_demo(kind=IndexKind.URBAN, year=year),
         "qol_info": qol_year_info(year=year) if year else None,
+        "can_upload": user_is_organiser(request.user),
     })
 
 

@@ -24,3 +24,13 @@ def client_ip(request: HttpRequest) -> str | None:
         except ValueError:
             continue
     return None
+
+
+PRIVATE_ATTRIBUTE = "atomgrad_private"
+
+
+def mark_private(request: HttpRequest) -> None:
+    """The response to this request depends on who is asking (a voter's receipts, a token): it goes out with
+    `Cache-Control: private, no-store` (`core.middleware.PrivateResponseMiddleware`), so neither a shared cache
+    nor the browser keeps it — on a shared family phone the next person must not find it in the history."""
+    setattr(request, PRIVATE_ATTRIBUTE, True)

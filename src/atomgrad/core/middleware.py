@@ -8,8 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, RawPos
 from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.http import PRIVATE_ATTRIBUTE
 
 
 class RussianFirstLocaleMiddleware(LocaleMiddleware):
@@ -137,3 +139,17 @@ class ApiErrorShapeMiddleware:
             return None
         logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exception)
         return api_error_response(500)
+
+
+class PrivateResponseMiddleware:
+    """`Cache-Control: private, no-store` (and no-cache, max-age=0) on every response marked with
+    `core.http.mark_private`: the pages and API answers that depend on the voter."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, PRIVATE_ATTRIBUTE, False):
+            add_never_cache_headers(response)
+        return response

@@ -32,3 +32,27 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class RateLimitCounter(models.Model):
+    """How many requests one key (a client address, a number range…) made in one fixed window of one scope.
+
+    Held in the database, so every gunicorn worker and every server counts into the same row; a conditional
+    UPDATE (`hits < limit`) makes each increment atomic on SQLite and PostgreSQL alike. Old windows are
+    deleted by `manage.py retention_purge`."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("счётчик ограничения частоты")
+        verbose_name_plural = _("счётчики ограничения частоты")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "window_start"], name="rate_limit_counter_once"),
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}@{self.window_start:%Y-%m-%d %H:%M} = {self.hits}"

@@ -127,7 +127,9 @@ def epoch_seconds(expression: str, vendor: str | None = None) -> str:
     if vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM {expression})::double precision"
     if vendor == "sqlite":
-        return f"(CAST(strftime('%%s', {expression}) AS REAL) + CAST(substr({expression}, 20) AS REAL))"
+        # strftime is given the whole seconds only: it rounds to milliseconds, which can carry into the next second
+        return (f"(CAST(strftime('%%s', substr({expression}, 1, 19)) AS REAL) "
+                f"+ CAST(substr({expression}, 20) AS REAL))")
     raise NotImplementedError(f"no epoch seconds for {vendor}")
 
 

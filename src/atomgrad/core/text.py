@@ -9,6 +9,7 @@ the tab and line breaks."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -24,6 +25,12 @@ def control_character_find(text: str, *, multiline: bool = False) -> str | None:
     """The first forbidden character of `text`, or None. Line breaks and tabs are allowed when `multiline`."""
     match = (_CONTROL_MULTILINE if multiline else _CONTROL_SINGLE_LINE).search(text or "")
     return match.group() if match else None
+
+
+def control_characters_remove(text: str) -> str:
+    """`text` without the characters `control_character_find` refuses in multi-line text: for echoing refused
+    input back into a page (which must stay valid HTML), never for accepting it."""
+    return _CONTROL_MULTILINE.sub("", text)
 
 
 def text_check(text: str, *, field: str, label_ru: str, label_en: str, multiline: bool = False) -> str:
@@ -72,3 +79,23 @@ def form_free_text_guard(form: object) -> None:
         if isinstance(field, forms.CharField):
             multiline = isinstance(field.widget, forms.Textarea)
             field.validators.append(ControlCharactersValidator(multiline=multiline))
+            field.widget.format_value = _echo_without_control_characters(field.widget.format_value)
+
+
+def _echo_without_control_characters(format_value: Any) -> Any:
+    """A refused value is shown again in its field (to be corrected), without the characters that were refused:
+    they would make the page invalid HTML."""
+
+    def format_value_clean(value: Any) -> Any:
+        formatted = format_value(value)
+        return control_characters_remove(formatted) if isinstance(formatted, str) else formatted
+
+    return format_value_clean
+
+
+class FreeTextFormMixin:
+    """Put first among a form's bases: every text field gets the control-character check."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        form_free_text_guard(self)

@@ -32,10 +32,13 @@ def format_date(value: dt.date | dt.datetime) -> str:
     return f"{value.day} {MONTHS_GENITIVE_RU[value.month - 1]} {value.year} г."
 
 
-def format_datetime(value: dt.datetime) -> str:
+def format_datetime(value: dt.datetime, *, seconds: bool = False) -> str:
+    """«27 ноября 2026 г., 14:05 (МСК)»; with `seconds`, «…, 14:05:09 (МСК)» (the review: a burst of votes is
+    seconds apart)."""
     local = to_moscow(value)
     suffix = "MSK" if (get_language() or "ru").startswith("en") else "МСК"
-    return f"{format_date(local)}, {local:%H:%M} ({suffix})"
+    clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
+    return f"{format_date(local)}, {clock} ({suffix})"
 
 
 def plural(number: int, forms: str) -> str:

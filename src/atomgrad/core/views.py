@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from atomgrad.award import selectors
@@ -37,3 +40,13 @@ def rules(request: HttpRequest) -> HttpResponse:
         "spheres": selectors.sphere_list(),
         "nominators": [kind for kind in NominationKind if kind != NominationKind.SELF],
     })
+
+
+FAVICON_ICO = (Path(__file__).resolve().parent / "static" / "core" / "favicon.ico").read_bytes()
+
+
+@require_safe
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico for the clients that ask for it whatever the page links (the pages link the SVG icon)."""
+    return HttpResponse(FAVICON_ICO, content_type="image/x-icon")

@@ -71,3 +71,9 @@ def season_overview_check(*, user: User) -> None:
             "organisers_only", "Обзор сигналов по всем городам доступен только организаторам премии.",
             "Only the award's organisers can see the overview of signals across cities.", status=403,
         )
+
+
+def findings_overview_visible(*, user: User) -> bool:
+    """Whether the person may open the season overview of findings across cities (organisers only); the
+    page's predicate beside `season_overview_check`, the service-style refusal."""
+    return user_is_organiser(user)

@@ -42,9 +42,9 @@ class ScanResult:
 
 
 def _detect_default() -> Detect:
-    from atomgrad.integrity.detectors import detect  # type: ignore[attr-defined]
+    from atomgrad.integrity.detectors import detect
 
-    return detect  # type: ignore[no-any-return]
+    return detect
 
 
 def integrity_scan(*, season: Season, city: City | None = None, detect: Detect | None = None,

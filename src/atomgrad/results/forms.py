@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from atomgrad.core.text import FreeTextFormMixin
 from atomgrad.core.timefmt import MOSCOW
 from atomgrad.results.models import TieRule
 from atomgrad.results.selectors import STATUS_ALL, STATUS_ANNULLED, STATUS_VALID, VoteSelection
@@ -39,7 +40,7 @@ class MoscowDateTimeField(forms.DateTimeField):
         return value
 
 
-class SelectionForm(forms.Form):
+class SelectionForm(FreeTextFormMixin, forms.Form):
     """The review filters (GET). Every filled field narrows the selection."""
 
     candidate = forms.TypedChoiceField(label=_("Соискатель"), required=False, coerce=int, empty_value=None)
@@ -51,13 +52,21 @@ class SelectionForm(forms.Form):
                                 choices=[("", _("любой"))] + list(Channel.choices))
     registered_via = forms.ChoiceField(label=_("Канал регистрации"), required=False,
                                        choices=[("", _("любой"))] + list(Channel.choices))
+    finding = forms.TypedChoiceField(label=_("Сигнал проверки"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Голоса"), required=False, initial=STATUS_VALID, choices=[
         (STATUS_VALID, _("действительные")), (STATUS_ANNULLED, _("аннулированные")), (STATUS_ALL, _("все")),
     ])
 
-    def __init__(self, *args: object, candidates: list[tuple[int, str]], **kwargs: object) -> None:
+    def __init__(self, *args: object, candidates: list[tuple[int, str]],
+                 findings: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
+        """`findings`: the city's findings the person may see (None or empty: no «Сигнал» filter at all)."""
+        kwargs.setdefault("auto_id", "filter-%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["candidate"].choices = [("", _("все соискатели"))] + candidates  # type: ignore[attr-defined]
+        if findings:
+            self.fields["finding"].choices = [("", _("любой"))] + findings  # type: ignore[attr-defined]
+        else:
+            del self.fields["finding"]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -73,11 +82,11 @@ class SelectionForm(forms.Form):
             cast_from=data.get("cast_from"), cast_to=data.get("cast_to"),
             registered_from=data.get("registered_from"), registered_to=data.get("registered_to"),
             channel=data.get("channel") or None, registered_via=data.get("registered_via") or None,
-            status=data.get("status") or STATUS_VALID,
+            finding_id=data.get("finding"), status=data.get("status") or STATUS_VALID,
         )
 
 
-class ScopeMixin(forms.Form):
+class ScopeMixin(FreeTextFormMixin, forms.Form):
     SCOPE_CHECKED = "checked"
     SCOPE_SELECTION = "selection"
     scope = forms.ChoiceField(
@@ -100,6 +109,10 @@ class AnnulForm(ScopeMixin):
     )
     vote_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "annul-%s")  # the review page holds several forms: ids must not repeat
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
 
 class ReverseForm(ScopeMixin):
     reason_code = forms.ChoiceField(
@@ -113,8 +126,12 @@ class ReverseForm(ScopeMixin):
     )
     annulment_ids = forms.TypedMultipleChoiceField(required=False, coerce=int)
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "reverse-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-class DisqualifyForm(forms.Form):
+
+class DisqualifyForm(FreeTextFormMixin, forms.Form):
     candidate = forms.TypedChoiceField(label=_("Соискатель"), coerce=int,
                                        error_messages={"required": _("Выберите соискателя.")})
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
@@ -122,22 +139,27 @@ class DisqualifyForm(forms.Form):
                              error_messages={"required": _("Укажите основание снятия.")})
 
     def __init__(self, *args: object, candidates: list[tuple[int, str]], **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "disqualify-%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["candidate"].choices = [("", _("— выберите —"))] + candidates  # type: ignore[attr-defined]
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(FreeTextFormMixin, forms.Form):
     reason = forms.CharField(label=_("Основание"), max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": _("Укажите основание.")})
 
 
-class TieForm(forms.Form):
+class TieForm(FreeTextFormMixin, forms.Form):
     rule = forms.ChoiceField(label=_("Правило"), choices=[("", _("— выберите правило —"))] + list(TieRule.choices),
                              error_messages={"required": _("Выберите правило.")})
     explanation = forms.CharField(label=_("Пояснение: как применено правило"), max_length=REASON_MAX_LENGTH,
                                   widget=forms.Textarea(attrs={"rows": 3}),
                                   error_messages={"required": _("Поясните, как применено правило.")})
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "tie-%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class SignForm(forms.Form):

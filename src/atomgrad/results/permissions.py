@@ -90,3 +90,13 @@ def _refuse_if_frozen(*, season: Season, city: City) -> None:
             "The city's protocol is signed: its result can no longer change.",
             status=409,
         )
+
+
+def review_counts_visible(*, season: Season, city: City, now: dt.datetime | None = None) -> bool:
+    """May the review and protocol pages show the city's counts, places, laureates and the list of votes?
+
+    Only once the city's vote has closed — for its committee and for the organisers alike: a running count
+    would tell the committee (and anyone looking over an organiser's shoulder) who leads while people still
+    vote. While the vote runs organisers follow the integrity signals instead (`integrity.permissions`).
+    """
+    return (now or timezone.now()) >= voting_closes_at(season=season, city_id=city.pk)

@@ -15,9 +15,10 @@ class PublishedCandidateOut(Schema):
     cast: int = Field(description="Подано голосов")
     annulled: int = Field(description="Аннулировано голосов")
     valid: int = Field(description="Действительных голосов (подано минус аннулировано)")
-    place: int | None = Field(description="Место; нет у снятых соискателей и в городе, где голосование недействительно")
-    laureate: bool = Field(description="Призёр (1–3 место)")
-    tied: bool = Field(description="Было равенство голосов среди первых трёх мест (решено оргкомитетом)")
+    place: int | None = Field(description="Место; нет у соискателей без действительных голосов, у снятых и в городе, "
+                                          "где голосование недействительно")
+    laureate: bool = Field(description="Призёр (1–3 место и не меньше минимума действительных голосов)")
+    tied: bool = Field(description="Равенство голосов решало, кто войдёт в первую тройку (решено оргкомитетом)")
     disqualified: bool
     disqualification_reason: str | None = None
 
@@ -54,7 +55,10 @@ class CityPublishedOut(Schema):
     void: bool = Field(description="Голосование в городе признано недействительным")
     void_reason: str | None
     tie_decision: TieDecisionOut | None
-    candidates: list[PublishedCandidateOut] = Field(description="В порядке мест; снятые соискатели — в конце")
+    min_valid_votes: int | None = Field(None, description="Минимум действительных голосов для призёра (сезонная "
+                                                          "настройка; нет у протоколов, подписанных до неё)")
+    candidates: list[PublishedCandidateOut] = Field(description="В порядке мест; без действительных голосов — "
+                                                                "после мест, снятые соискатели — в конце")
     protocol: ProtocolOut
     published_at: str
 

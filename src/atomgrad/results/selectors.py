@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from atomgrad.award.models import Application, ApplicationStatus, Season
 from atomgrad.cities.models import City, CommitteeMembership, CommitteeRole
 from atomgrad.core.models import AuditLogEntry
+from atomgrad.integrity.models import FindingVote
 from atomgrad.results.models import CityDecision, CityProtocol, ProtocolStatus, Publication
 from atomgrad.voting import ledger
 from atomgrad.voting.models import LedgerEntry, Vote, VoteAnnulment
@@ -64,6 +65,7 @@ class VoteSelection:
     registered_to: dt.datetime | None = None
     channel: str | None = None
     registered_via: str | None = None
+    finding_id: int | None = None  # the votes an integrity finding covers (integrity.models.FindingVote)
     status: str = STATUS_VALID
 
     def as_details(self) -> dict[str, Any]:
@@ -100,6 +102,8 @@ def vote_selection(*, season: Season, city: City, selection: VoteSelection) -> Q
         votes = votes.filter(channel=selection.channel)
     if selection.registered_via:
         votes = votes.filter(voter__registered_via=selection.registered_via)
+    if selection.finding_id is not None:
+        votes = votes.filter(Exists(FindingVote.objects.filter(finding_id=selection.finding_id, vote=OuterRef("pk"))))
     votes = votes.annotate(annulled=Exists(in_force))
     if selection.status == STATUS_VALID:
         votes = votes.filter(annulled=False)

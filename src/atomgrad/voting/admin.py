@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.text import FreeTextFormMixin
 from atomgrad.voting.models import LedgerEntry, Vote, VoteAnnulment, VotingExtension
 from atomgrad.voting.receipts import receipt_normalise
 from atomgrad.voting.services.ballots import voting_extend, voting_extension_validate
@@ -77,7 +78,7 @@ class VoteAnnulmentAdmin(ReadOnlyAdmin):
     list_filter = ["season", "reason_code"]
 
 
-class VotingExtensionForm(forms.ModelForm):
+class VotingExtensionForm(FreeTextFormMixin, forms.ModelForm):
     class Meta:
         model = VotingExtension
         fields = ["season", "city", "closes_at", "reason"]

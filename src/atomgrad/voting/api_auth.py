@@ -21,9 +21,9 @@ from ninja.security import HttpBearer
 from atomgrad.award.schemas import ErrorOut
 from atomgrad.award.selectors import season_current
 from atomgrad.core.apitypes import StrictIn
-from atomgrad.core.http import client_ip
+from atomgrad.core.http import client_ip, mark_private
 from atomgrad.core.timefmt import to_moscow
-from atomgrad.voting.auth import TOKEN_LIFETIME, token_authenticate, token_expiry, token_issue
+from atomgrad.voting.auth import TOKEN_LIFETIME, token_authenticate, token_expiry, token_issue, token_revoke
 from atomgrad.voting.models import Channel, SeasonVoter
 from atomgrad.voting.services.identity import CODE_LIFETIME, otp_limits, otp_request, voter_verify_and_register
 
@@ -37,7 +37,11 @@ class VoterBearer(HttpBearer):
     openapi_description = "Токен жителя из POST /api/v1/auth/verify / The voter's token from POST /api/v1/auth/verify"
 
     def authenticate(self, request: HttpRequest, token: str) -> SeasonVoter | None:
-        return token_authenticate(token)
+        voter = token_authenticate(token)
+        if voter is not None:
+            mark_private(request)  # the answer depends on the voter: Cache-Control: private, no-store
+            request.atomgrad_bearer_token = token  # type: ignore[attr-defined]  # for /auth/logout
+        return voter
 
 
 router = Router(tags=["auth"])
@@ -90,8 +94,10 @@ class TokenOut(Schema):
     summary="Отправить код в SMS / Send a one-time code by SMS",
     description=(
         "Шлёт 6-значный код на номер (действует 5 минут). Лимиты: не чаще раза в минуту и не больше 5 кодов в час "
-        "на номер, 20 кодов в час с одного адреса (`too_many_codes`, 429). / Sends a 6-digit code valid for 5 "
-        "minutes; limited per number and per client address (`too_many_codes`, 429)."
+        "на номер; общие бюджеты на блок из 10 000 номеров, на «людные» адреса и на всю платформу "
+        "(`too_many_codes`, 429, `details.reason`). Номера диапазонов, тарифицируемых как международные "
+        "(+7 940 …), отклоняются (`invalid_phone`). / Sends a 6-digit code valid for 5 minutes; limited per "
+        "number, per block of numbers, for crowded addresses and globally (`too_many_codes`, 429)."
     ),
 )
 def auth_code(request: HttpRequest, payload: CodeIn) -> tuple[int, CodeSentOut]:
@@ -120,6 +126,7 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
         season=season, phone_raw=payload.phone, code=payload.code, city_slug=payload.city,
         consent=payload.consent, channel=Channel.API, client_ip=client_ip(request),
     )
+    mark_private(request)  # a token is never cached
     token = token_issue(voter=voter)
     return TokenOut(
         token=token,
@@ -129,3 +136,23 @@ def auth_verify(request: HttpRequest, payload: VerifyIn) -> TokenOut:
         votes_cast=voter.votes_cast,
         votes_per_voter=voter.season.votes_per_voter,
     )
+
+
+class LoggedOutOut(Schema):
+    status: str = Field(description="`logged_out`: токен отозван / the token is revoked")
+
+
+@router.post(
+    "/auth/logout",
+    auth=VoterBearer(),
+    response={200: LoggedOutOut, 401: ErrorOut},
+    summary="Выйти: отозвать токен / Log out: revoke the token",
+    description=(
+        "Отзывает токен из заголовка `Authorization: Bearer`: дальше он отвечает 401. Новый вход "
+        "(`/auth/verify`) тоже отзывает прежние токены того же человека. / Revokes the bearer token sent with "
+        "the request (it answers 401 afterwards); a new log-in also retires the person's earlier tokens."
+    ),
+)
+def auth_logout(request: HttpRequest) -> LoggedOutOut:
+    token_revoke(raw=request.atomgrad_bearer_token)  # type: ignore[attr-defined]
+    return LoggedOutOut(status="logged_out")

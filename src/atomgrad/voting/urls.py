@@ -1,6 +1,6 @@
 from django.urls import path
 
-from atomgrad.voting import views, views_auth
+from atomgrad.voting import views, views_auth, views_privacy
 
 app_name = "voting"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("vote/candidates/<int:candidate_id>/", views.vote_confirm, name="confirm"),
     path("vote/receipt/<str:code>/", views.vote_receipt, name="receipt"),
     path("vote/my/", views.my_votes, name="my_votes"),
+    path("vote/my-data/", views_privacy.my_data, name="my_data"),
+    path("vote/my-data/erase/", views_privacy.my_data_erase, name="my_data_erase"),
     path("verify/", views.verify, name="verify"),
     path("verify/<str:code>/", views.verify_code, name="verify_code"),
 ]

@@ -29,7 +29,7 @@ from atomgrad.award.models import ConsentKind, Season
 from atomgrad.award.selectors import season_current
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
-from atomgrad.core.http import client_ip
+from atomgrad.core.http import client_ip, mark_private
 from atomgrad.voting.auth import session_identity_remember, session_login, session_logout, session_voter
 from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
 from atomgrad.voting.phones import phone_normalise
@@ -47,6 +47,7 @@ IDENTITY_STEP_LIFETIME = dt.timedelta(minutes=30)
 
 
 def _flow(request: HttpRequest) -> dict[str, Any]:
+    mark_private(request)  # the flow's pages show the masked number and the voter's state
     return dict(request.session.get(FLOW_KEY) or {})
 
 
@@ -251,7 +252,5 @@ def login_city(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     session_logout(request)
-    _flow_drop(request)
-    request.session.cycle_key()
     messages.success(request, _("Вы вышли. Чтобы голосовать снова, подтвердите номер телефона."))
     return HttpResponseRedirect(_safe_next(request, request.POST.get("next")) or reverse("core:home"))

@@ -55,6 +55,7 @@ from atomgrad.award.workflow import check_transition
 from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
+from atomgrad.core.text import text_check
 from atomgrad.core.timefmt import format_date, format_datetime, to_moscow
 from atomgrad.voting.phones import phone_normalise
 
@@ -256,6 +257,16 @@ def _clean(
     *, full_name: str, birth_date: dt.date, workplace: str, position: str, story: str, phone: str, email: str,
     nomination_kind: str, nominator_name: str, candidate_consent: bool,
 ) -> _Cleaned:
+    for value, field, label_ru, label_en, multiline in (
+        (full_name, "full_name", "ФИО", "Full name", False),
+        (workplace, "workplace", "Место работы", "Workplace", False),
+        (position, "position", "Должность", "Position", False),
+        (story, "story", "Рассказ о достижениях", "Achievements", True),
+        (phone, "phone", "Телефон", "Phone", False),
+        (email, "email", "Электронная почта", "E-mail", False),
+        (nominator_name, "nominator_name", "Кто выдвигает", "Nominated by", False),
+    ):
+        text_check(value or "", field=field, label_ru=label_ru, label_en=label_en, multiline=multiline)
     name = full_name_clean(full_name)
     if not name:
         raise _refuse("full_name_required", "Укажите фамилию, имя и отчество соискателя.",

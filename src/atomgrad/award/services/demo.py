@@ -58,6 +58,7 @@ from atomgrad.award.services.staff import organiser_grant, organiser_group_sync
 from atomgrad.cities.models import City, CommitteeMembership, CommitteeRole
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.cities.services import cities_load_from_file
+from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.models import AuditLogEntry
 from atomgrad.core.services import audit_record
@@ -74,7 +75,8 @@ DEMO_AUDIT_ACTION = "demo.load"
 DEMO_APPLICATIONS_DEFAULT = 1300
 DEMO_APPLICATIONS_MAX = 5000  # the fictional phone range +7 900 000-00-00 … -99-99 has 10,000 numbers
 DEMO_SEED_DEFAULT = 1
-DEMO_PAST_SEASONS = 2
+DEMO_PAST_SEASONS = 2  # the earlier one with its laureates only; the last one a whole season (see `votes`)
+COMPLETE_SEASON_SHARE = 4  # the last season has a quarter as many applications as the current one
 MIN_APPLICATIONS_PER_CITY = 8
 
 # Share of each status among applications (the rest of a season's life happened before "today").
@@ -123,6 +125,9 @@ class DemoResult:
     accounts: list[DemoAccount] = field(default_factory=list)
     removed_seasons: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    complete_season: Season | None = None  # last season: applications published, its vote to be run by `votes`
+    complete_applications: int = 0
+    votes_summary: list[str] = field(default_factory=list)  # what the `votes` step did, in lines for the command
 
     @property
     def applications(self) -> int:
@@ -150,12 +155,18 @@ def demo_load(
     if_empty: bool = False,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    votes: Callable[[DemoResult], list[str]] | None = None,
 ) -> DemoResult:
     """Load (or reload) the demo season. With `if_empty`, do nothing if any season exists.
 
     Raises `ApplicationError` when the database holds seasons the demo did not create (they are never
     deleted), when the numbers are out of range, or when the database refuses to delete the previous demo's
     data (an append-only ledger, for instance); nothing is changed then.
+
+    `votes`, if given, runs in the same transaction once the seasons and their applications exist: it casts
+    the seasons' votes and carries the last season through to its results (the voting and results layers sit
+    above this app, so `manage.py demo` passes it in: `integrity.demo.demo_votes`). It returns lines for the
+    command's report.
     """
     started = time.monotonic()
     if if_empty:
@@ -173,7 +184,7 @@ def demo_load(
     written: list[tuple[Storage, str]] = []
     try:
         result = _demo_load_atomic(applications=applications, seed=seed, now=now, progress=progress,
-                                   written=written)
+                                   written=written, votes=votes)
     except BaseException:
         _files_delete(written)  # the rows are rolled back: the files must go too
         raise
@@ -187,7 +198,7 @@ def demo_load(
 @transaction.atomic
 def _demo_load_atomic(
     *, applications: int, seed: int, now: dt.datetime, progress: Progress | None,
-    written: list[tuple[Storage, str]],
+    written: list[tuple[Storage, str]], votes: Callable[[DemoResult], list[str]] | None = None,
 ) -> DemoResult:
     cities_load_from_file()
     spheres_load_from_file()
@@ -197,7 +208,8 @@ def _demo_load_atomic(
     if applications < minimum:
         raise ApplicationError(
             "demo_applications_too_few",
-            f"Для демонстрации нужно не меньше {minimum} заявок: хотя бы одна принятая в каждом городе "
+            f"Для демонстрации нужно не меньше {minimum} {timefmt.plural(minimum, 'заявки,заявок,заявок')}: "
+            f"хотя бы одна принятая в каждом городе "
             f"и по одной в каждом из остальных статусов.",
             f"The demo needs at least {minimum} applications: one accepted in every city and one in each "
             f"other status.",
@@ -213,14 +225,21 @@ def _demo_load_atomic(
                                    **_SEASON_SETTINGS)
     season.cities.set(cities)
     past = [_past_season_create(year=today.year - back, cities=cities) for back in range(DEMO_PAST_SEASONS, 0, -1)]
+    complete = past[-1]  # last season: a whole season, applications to published results (by `votes`)
 
     used_names: set[str] = set()
-    laureates = _laureates_create(rng=rng, seasons=past, cities=cities, used_names=used_names)
+    laureates = _laureates_create(rng=rng, seasons=past[:-1], cities=cities, used_names=used_names)
     accounts = _accounts_create(rng=rng, cities=cities, today=today, used_names=used_names)
 
+    complete_total = max(len(cities) + len(STATUS_SHARES) - 1, applications // COMPLETE_SEASON_SHARE)
+    complete_generator = _ApplicationGenerator(
+        rng=rng, content=content, season=complete, cities=cities, laureates=laureates, used_names=used_names,
+        written=written,
+    )
+    complete_by_status, _ = complete_generator.create_all(total=complete_total, progress=None)
     generator = _ApplicationGenerator(
         rng=rng, content=content, season=season, cities=cities, laureates=laureates, used_names=used_names,
-        written=written,
+        written=written, first_index=complete_total,
     )
     by_status, petitions = generator.create_all(total=applications, progress=progress)
 
@@ -232,10 +251,14 @@ def _demo_load_atomic(
     for past_season in past:
         audit_record(actor=None, action=DEMO_AUDIT_ACTION, obj=past_season,
                      reason="Демонстрационные данные: прошлый сезон для призёров.", details={"seed": seed})
-    return DemoResult(
+    result = DemoResult(
         season=season, loaded=True, applications_by_status=by_status, laureates=sum(map(len, laureates.values())),
-        petitions=petitions, accounts=accounts, removed_seasons=removed,
+        petitions=petitions, accounts=accounts, removed_seasons=removed, complete_season=complete,
+        complete_applications=sum(complete_by_status.values()),
     )
+    if votes is not None:
+        result.votes_summary = votes(result)
+    return result
 
 
 _SEASON_SETTINGS: dict[str, Any] = {
@@ -435,7 +458,9 @@ class _ApplicationGenerator:
     def __init__(
         self, *, rng: random.Random, content: dict[str, Any], season: Season, cities: Sequence[City],
         laureates: dict[tuple[int, int], list[Laureate]], used_names: set[str], written: list[tuple[Storage, str]],
+        first_index: int = 0,
     ) -> None:
+        self.first_index = first_index  # the demo phones and e-mails of two seasons' applications never repeat
         self.rng = rng
         self.content = content
         self.season = season
@@ -504,7 +529,9 @@ class _ApplicationGenerator:
         min_age = max(min_age, self.season.min_age)
 
         reason = ""
-        last_year = self.season.year - 1
+        # laureates of the earlier seasons still waiting (the latest season with laureates first)
+        years = sorted((year for year, city_id in self.laureates if city_id == city.pk), reverse=True)
+        last_year = years[0] if years else self.season.year - 1
         waiting = [laureate for laureate in self.laureates.get((last_year, city.pk), [])
                    if laureate.person_key not in self.laureates_applied]
         if status == ApplicationStatus.REJECTED and waiting and rng.random() < 0.3:
@@ -619,7 +646,8 @@ class _ApplicationGenerator:
         drafts: list[tuple[Application, MediaJob]] = []
         for city, city_statuses in zip(self.cities, plan, strict=True):
             for status in city_statuses:
-                application, person, meeting = self._draw(city=city, status=status, index=len(drafts))
+                index = self.first_index + len(drafts)
+                application, person, meeting = self._draw(city=city, status=status, index=index)
                 drafts.append((application, self._media_job(application, person, meeting)))
 
         batch: list[Application] = []

@@ -24,6 +24,7 @@ from atomgrad.award.workflow import check_transition
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
+from atomgrad.core.text import text_check
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def _decision_parse(decision: str) -> Decision:
 
 
 def _comment_check(decision: Decision, comment: str) -> None:
+    text_check(comment, field="comment", label_ru="Комментарий", label_en="Comment", multiline=True)
     if len(comment) > COMMENT_MAX_LENGTH:
         raise ApplicationError(
             "comment_too_long",

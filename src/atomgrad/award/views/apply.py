@@ -6,15 +6,18 @@ stores; a refusal from the service is shown on the field it concerns.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from atomgrad.award.forms import ApplicationForm
 from atomgrad.award.models import Application, ApplicationStatus, ConsentKind, Season
@@ -25,11 +28,14 @@ from atomgrad.award.services.applications import (
     application_submit,
     applications_close_day,
 )
+from atomgrad.award.services.privacy import application_erase, application_personal_data
 from atomgrad.award.services.reference import consent_current
 from atomgrad.core.errors import ApplicationError
-from atomgrad.core.http import client_ip
+from atomgrad.core.http import client_ip, mark_private
+from atomgrad.core.ratelimit import address_key, rate_limit_hit
 
 DONE_SESSION_KEY = "atomgrad_application_submitted_id"
+APPLY_WINDOW = dt.timedelta(hours=1)
 
 
 def consent_ip(request: HttpRequest) -> str:
@@ -65,6 +71,23 @@ def _show_refusal(form: ApplicationForm, error: ApplicationError) -> None:
     form.add_error(field if field in form.fields else None, message)
 
 
+def _throttled(request: HttpRequest) -> ApplicationError | None:
+    """Count this POST against its address's hourly budget (held in the database, so it holds across gunicorn
+    workers); the refusal when the budget is used up. Checked before the form reads any file."""
+    try:
+        rate_limit_hit(scope="apply", key=address_key(client_ip(request)),
+                       limit=settings.APPLY_POSTS_PER_ADDRESS_PER_HOUR, window=APPLY_WINDOW)
+    except ApplicationError as error:
+        messages.error(request, error.message(get_language()))
+        return error
+    return None
+
+
+def _typed_again(request: HttpRequest) -> dict[str, Any]:
+    """What the person typed, to show again in an unbound form after a refusal that read no field."""
+    return {key: value for key, value in request.POST.items() if key not in {"csrfmiddlewaretoken", "consent"}}
+
+
 def _closed(request: HttpRequest, season: Season | None, *, status: int = 200, notice: str = "") -> HttpResponse:
     return render(request, "award/apply/closed.html", {"season": season, "notice": notice}, status=status)
 
@@ -79,7 +102,12 @@ def apply(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         return _closed(request, season, status=error.status, notice=error.message(get_language()))
 
-    if request.method == "POST":
+    status = 200
+    throttled = _throttled(request) if request.method == "POST" else None
+    if throttled is not None:
+        form = ApplicationForm(season=season, consent_document=consent_document, initial=_typed_again(request))
+        status = throttled.status
+    elif request.method == "POST":
         form = ApplicationForm(request.POST, request.FILES, season=season, consent_document=consent_document)
         if form.is_valid():
             try:
@@ -99,7 +127,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         "form": form,
         "consent_document": consent_document,
         "close_day": applications_close_day(season),
-    })
+    }, status=status)
 
 
 @require_http_methods(["GET"])
@@ -155,7 +183,11 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
             consent_document = consent_current(kind=ConsentKind.APPLICATION)
         except ApplicationError as error:
             return _closed(request, season, status=error.status, notice=error.message(get_language()))
-        if request.method == "POST":
+        throttled = _throttled(request) if request.method == "POST" else None
+        if throttled is not None:
+            form = ApplicationForm(season=season, consent_document=consent_document, application=application,
+                                   initial={**_edit_initial(application), **_typed_again(request)})
+        elif request.method == "POST":
             form = ApplicationForm(request.POST, request.FILES, season=season, consent_document=consent_document,
                                    application=application)
             if form.is_valid():
@@ -175,8 +207,45 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
                                    initial=_edit_initial(application))
         context.update({"form": form, "consent_document": consent_document,
                         "close_day": applications_close_day(season)})
-        response = render(request, "award/apply/edit.html", context)
+        response = render(request, "award/apply/edit.html", context, status=throttled.status if throttled else 200)
     # The secret link must not leak to other sites, nor the page be indexed.
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _by_token_or_404(request: HttpRequest, token: str) -> Application:
+    application = application_get_by_token(token=token)
+    if application is None:
+        raise Http404
+    mark_private(request)
+    return application
+
+
+@require_http_methods(["GET"])
+def apply_data(request: HttpRequest, token: str) -> HttpResponse:
+    """A copy of everything held about the application (152-ФЗ, art. 14), through its secret link."""
+    application = _by_token_or_404(request, token)
+    document = application_personal_data(application=application)
+    response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="application-{application.pk}-data.json"'
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_POST
+def apply_erase(request: HttpRequest, token: str) -> HttpResponse:
+    """Erase the application (or record the request, for a published candidate), through its secret link."""
+    application = _by_token_or_404(request, token)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Отметьте, что понимаете последствия удаления."))
+        return redirect("award:apply_edit", token=token)
+    if application_erase(application=application) == "requested":
+        messages.success(request, _("Запрос на удаление записан. Организаторы ответят на вашу почту в течение "
+                                    "30 дней."))
+        return redirect("award:apply_edit", token=token)
+    request.session.pop(DONE_SESSION_KEY, None)
+    messages.success(request, _("Заявка и все её данные удалены."))
+    return redirect("core:home")

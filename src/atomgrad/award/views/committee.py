@@ -32,8 +32,11 @@ from atomgrad.award.selectors_committee import (
 )
 from atomgrad.award.services.moderation import COMMENT_MAX_LENGTH, Decision
 from atomgrad.award.services.moderation import application_decide as decide
+from atomgrad.award.services.privacy import application_private_read
 from atomgrad.cities.permissions import access_city, cities_for_user, user_is_organiser
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.names import name_case
+from atomgrad.core.text import FreeTextFormMixin
 
 QUEUE_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
@@ -51,7 +54,7 @@ AUDIT_ACTION_LABELS = {
 COMMENT_ERROR_CODES = {"comment_required", "reason_required", "comment_too_long"}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(FreeTextFormMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Решение"),
         choices=[
@@ -170,15 +173,16 @@ def _detail_response(
 @login_required
 def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
     application = access_application(request.user, application_id)
+    application_private_read(actor=request.user, application=application, what="details")
     return _detail_response(request, application, DecisionForm())
 
 
 SUCCESS_MESSAGES = {
-    ApplicationStatus.ACCEPTED: _("Заявка «%(name)s» принята и опубликована на странице города. "
+    ApplicationStatus.ACCEPTED: _("Заявка %(name)s принята и опубликована на странице города. "
                                   "Заявителю отправлено письмо."),
-    ApplicationStatus.RETURNED: _("Заявка «%(name)s» возвращена на доработку. "
+    ApplicationStatus.RETURNED: _("Заявка %(name)s возвращена на доработку. "
                                   "Заявителю отправлено письмо с комментарием и ссылкой для исправления."),
-    ApplicationStatus.REJECTED: _("Заявка «%(name)s» отклонена. Заявителю отправлено письмо с причиной."),
+    ApplicationStatus.REJECTED: _("Заявка %(name)s отклонена. Заявителю отправлено письмо с причиной."),
 }
 
 
@@ -217,7 +221,8 @@ def application_decide(request: HttpRequest, application_id: int) -> HttpRespons
         # Reload: another member may have decided meanwhile, and the page must show the current state.
         application = access_application(request.user, application_id)
         return _detail_response(request, application, form, status=error.status)
-    messages.success(request, SUCCESS_MESSAGES[ApplicationStatus(decided.status)] % {"name": decided.full_name})
+    messages.success(request, SUCCESS_MESSAGES[ApplicationStatus(decided.status)] % {
+        "name": name_case(decided.full_name, "genitive")})
     # "#main": the page opens at its top, where the message is (the form posted to "…#h-decision").
     return redirect(reverse("award:committee_application", args=[decided.pk]) + "#main")
 
@@ -230,6 +235,7 @@ def application_petition(request: HttpRequest, application_id: int) -> FileRespo
     application = access_application(request.user, application_id)
     if not application.petition:
         raise Http404
+    application_private_read(actor=request.user, application=application, what="petition")
     storage = application.petition.storage
     try:
         handle = storage.open(application.petition.name, "rb")

@@ -12,15 +12,16 @@ from django.views.decorators.http import require_safe
 
 from atomgrad.award import selectors
 from atomgrad.award.models import Sphere
+from atomgrad.core.text import FreeTextFormMixin
 
 CANDIDATES_PER_PAGE = 24
 
 
-class CitySearchForm(forms.Form):
+class CitySearchForm(FreeTextFormMixin, forms.Form):
     q = forms.CharField(label=_("Название города или региона"), required=False)
 
 
-class CandidateFilterForm(forms.Form):
+class CandidateFilterForm(FreeTextFormMixin, forms.Form):
     """The city page's filters. The sphere choices are the spheres listed on the page (with their counts)."""
 
     q = forms.CharField(label=_("Имя, место работы или должность"), required=False)

@@ -12,6 +12,7 @@ from atomgrad.bot import services
 from atomgrad.bot.callbacks import MenuAction, MenuCallback, NotifyCallback
 from atomgrad.bot.services import BotRefusal, PublishedResults, ResultsPending, SeasonInfo
 from atomgrad.bot.texts import candidates_word, esc, t, votes_word, when
+from atomgrad.core.names import name_gender
 
 router = Router(name="info")
 
@@ -89,7 +90,9 @@ def published_text(lang: str, result: PublishedResults) -> str:
         notes.append(t(lang, "results_without_votes", count=result.without_votes,
                        who=candidates_word(result.without_votes, lang)))
     if result.disqualified:
-        notes.append(t(lang, "results_disqualified", names=esc(", ".join(result.disqualified))))
+        gender = name_gender(result.disqualified[0]) if len(result.disqualified) == 1 else ""
+        key = f"results_disqualified_{gender}" if gender else "results_disqualified"
+        notes.append(t(lang, key, names=esc(", ".join(result.disqualified))))
     if result.tie_rule:
         notes.append(t(lang, "results_tie", rule=esc(result.tie_rule)))
     if notes:
@@ -126,7 +129,9 @@ async def results_text(user: User, lang: str) -> str:
         return t(lang, "results_none", city=city) + f"\n\n{results.url}"
     lines = [t(lang, "results_header", city=city)]
     lines += [
-        t(lang, "results_item", place=line.place, name=esc(line.name), votes=line.votes) for line in results.lines
+        t(lang, "results_item", place=line.place, name=esc(line.name), votes=line.votes,
+          votes_word=votes_word(line.votes, lang))
+        for line in results.lines
     ]
     return "\n".join(lines) + f"\n\n{results.url}"
 

@@ -15,6 +15,7 @@ from atomgrad.bot.services import BotRefusal, CandidateCard
 from atomgrad.bot.texts import esc, t
 from atomgrad.bot.ui import replace_card, set_card_buttons, tell
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.names import name_case
 
 router = Router(name="vote")
 logger = logging.getLogger("atomgrad.bot")
@@ -69,8 +70,8 @@ async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback,
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await query.bot.send_message(  # type: ignore[union-attr]
         chat_id,
-        t(lang, "vote_accepted", name=esc(outcome.candidate_name), receipt=esc(outcome.receipt),
-          url=outcome.verify_url, left=outcome.votes_left, votes=outcome.votes_per_voter),
+        t(lang, "vote_accepted", name=esc(name_case(outcome.candidate_name, "accusative", language=lang)),
+          receipt=esc(outcome.receipt), url=outcome.verify_url, left=outcome.votes_left, votes=outcome.votes_per_voter),
     )
     markup = keyboards.with_vote_row(_markup(query), keyboards.vote_row(
         lang, candidate_id=callback_data.candidate_id, sphere_id=callback_data.sphere_id,

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from atomgrad.integrity.frame import VoteFrame
+
 
 @dataclass
 class DetectedFinding:
@@ -24,7 +26,7 @@ class DetectedFinding:
     evidence: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable: series, cohorts, hashes
 
 
-def detect(frame: Any) -> list[DetectedFinding]:
+def detect(frame: VoteFrame) -> list[DetectedFinding]:
     """Every detector over `frame` (an `integrity.frame.VoteFrame`), findings ranked by score.
 
     Overlaps: findings of the same kind in the same city that share voters are merged into one (the strongest
@@ -61,7 +63,7 @@ def flagged_rows(findings: list[DetectedFinding], n: int) -> np.ndarray:
     return flagged
 
 
-def _merge_same_kind(findings: list[DetectedFinding], frame: Any) -> list[DetectedFinding]:
+def _merge_same_kind(findings: list[DetectedFinding], frame: VoteFrame) -> list[DetectedFinding]:
     groups: dict[tuple[str, int], list[DetectedFinding]] = {}
     for finding in sorted(findings, key=lambda f: -f.score):
         groups.setdefault((finding.kind, finding.city), []).append(finding)

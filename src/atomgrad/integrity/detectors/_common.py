@@ -24,6 +24,8 @@ AUTOMATED_FAST_SHARE = 0.5
 AUTOMATED_GAP_CV = 0.4
 AUTOMATED_NIGHT_SHARE = 0.6
 AUTOMATED_FRESH_SHARE = 0.5
+# Telegram ids ≥ 26 × 2^28 ≈ 7.0e9 were handed out from about 2024 on; older accounts are never "fresh".
+FRESH_MIN_BUCKET = 26
 MIN_TELEGRAM_FOR_SHARE = 8  # bot votes needed before their fresh share means anything
 
 
@@ -70,7 +72,9 @@ def context(frame: VoteFrame) -> Context:
         counts = np.bincount(buckets)
         seen = np.flatnonzero(counts >= 3)
         top = int(seen.max()) if len(seen) else int(buckets.max())
-        fresh_bucket = top - 1  # ids grow with time: the two newest buckets (about half a year) are "fresh"
+        # Ids grow with time: the two newest buckets seen (about half a year of sign-ups) are "fresh" — but never
+        # below FRESH_MIN_BUCKET, so a season without any new account does not call old ones fresh.
+        fresh_bucket = max(top - 1, FRESH_MIN_BUCKET)
     fresh = telegram & (frame.telegram_bucket >= max(fresh_bucket, 0)) & (fresh_bucket >= 0)
     cities, city_index = np.unique(frame.city, return_inverse=True)
     city_index = city_index.reshape(-1)
@@ -220,12 +224,28 @@ def plural_ru(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
+def votes_genitive_ru(n: int) -> str:
+    """After «из»: «из 1 голоса», «из 5 голосов»."""
+    return f"{n} {'голоса' if n % 10 == 1 and n % 100 != 11 else 'голосов'}"
+
+
+def number_ru(x: float, digits: int = 1) -> str:
+    """A decimal the Russian way: «4,5»."""
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def percent_ru(share: float, digits: int = 1) -> str:
+    """A share as Russian percent: «6,9 %» (a thin no-break space before the sign)."""
+    return f"{number_ru(share * 100, digits)}\u00a0%"
+
+
 def votes_ru(n: int) -> str:
     return f"{n} {plural_ru(n, 'голос', 'голоса', 'голосов')}"
 
 
 def voters_ru(n: int) -> str:
-    return f"{n} {plural_ru(n, 'голосующий', 'голосующих', 'голосующих')}"
+    """«21 человек», «23 человека» (people, not «голосующий», so the verb agrees in the plural)."""
+    return f"{n} {plural_ru(n, 'человек', 'человека', 'человек')}"
 
 
 def common_evidence(ctx: Context, rows: np.ndarray, t: dict[str, float]) -> dict[str, Any]:

@@ -32,8 +32,8 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
 
 
 def _explain(k: int, n: int, base: float, times: np.ndarray) -> tuple[str, str]:
-    ru = (f"{c.votes_ru(k)} из {n} за соискателя поданы так, что код из SMS введён и голос отдан быстрее "
-          f"{c.FAST_SECONDS:.0f} секунд (в городе так голосуют {base:.1%} голосов; человеку обычно нужно от 20 секунд "
+    ru = (f"Из {c.votes_genitive_ru(n)} за соискателя у {k} код из SMS введён и голос отдан быстрее "
+          f"{c.FAST_SECONDS:.0f} секунд (в городе так поданы {c.percent_ru(base)} голосов; человеку нужно от 20 секунд "
           f"до 3 минут). Голоса поданы {c.span_ru(times)}.")
     en = (f"{k} of the candidate's {n} votes had the SMS code entered and the vote cast in under "
           f"{c.FAST_SECONDS:.0f} s ({base:.1%} of the city's votes do; a person needs 20 s to 3 min). "

@@ -32,8 +32,8 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
 
 
 def _explain(k: int, n: int, base: float, times: np.ndarray) -> tuple[str, str]:
-    ru = (f"{c.votes_ru(k)} из {n} поданных за соискателя через Telegram-бота пришли с недавно созданных "
-          f"аккаунтов Telegram (в городе таких {base:.1%}). Так выглядят аккаунты, купленные пачкой. "
+    ru = (f"Из {c.votes_genitive_ru(n)}, поданных за соискателя через Telegram-бота, {k} — с недавно созданных "
+          f"аккаунтов Telegram (в городе таких {c.percent_ru(base)}). Так выглядят аккаунты, купленные пачкой. "
           f"Голоса поданы {c.span_ru(times)}.")
     en = (f"{k} of the candidate's {n} bot votes came from recently created Telegram accounts ({base:.1%} in the "
           f"city), as accounts bought in bulk do. Votes cast {c.span_en(times)}.")

@@ -10,7 +10,7 @@ graph search:
 
 - whole vote: a pair's co-votes against the count expected if people chose their candidates independently by
   popularity, with each candidate's popularity taken from the voters who did *not* vote the pair (so the attack
-  does not inflate its own baseline); reported only if chance explains under a tenth of the co-votes;
+  does not inflate its own baseline); reported only if chance explains under a twentieth of the co-votes;
 - within minutes: for each instance, the co-votes of the same pair in a window of ±10 minutes against the
   pair's rate scaled by the city's own pair rate at that moment (news posts lift all pairs alike).
 Camouflage — the attacker adding popular real candidates — adds pairs with popular candidates, whose
@@ -34,7 +34,7 @@ MIN_COHORT = 10  # voters in a window (families are 2–5)
 MIN_WHOLE = 15  # co-votes over the whole vote
 WINDOW_NEG_LOG10_P = 10.0
 WHOLE_NEG_LOG10_P = 8.0
-WHOLE_MAX_CHANCE_SHARE = 0.1  # chance may explain at most this share of a pair's co-votes
+WHOLE_MAX_CHANCE_SHARE = 0.05  # chance may explain at most this share of a pair's co-votes
 
 
 def _pairs(frame: VoteFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -157,7 +157,7 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
         n_voters = evidence["cohort_voters"]
         if is_whole:
             ru = (f"{c.voters_ru(n_voters)} выбрали одну и ту же пару соискателей, а по популярности каждого из "
-                  f"них такое совпадение ожидалось бы примерно у {expected[k]:.1f}. Голоса поданы "
+                  f"них такое совпадение ожидалось бы примерно у {c.number_ru(float(expected[k]))}. Голоса поданы "
                   f"{c.span_ru(t_inst)}.")
             en = (f"{n_voters} voters chose the same pair of candidates, where their popularity would explain "
                   f"about {expected[k]:.1f}. Votes cast {c.span_en(t_inst)}.")

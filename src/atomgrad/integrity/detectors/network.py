@@ -72,9 +72,10 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
                          "city_share": round(float(share[cand]), 4), "reasons": reasons})
         times = frame.cast_at[cohort]
         nets = len(parts)
-        ru = (f"{c.votes_ru(len(cohort))} за соискателя пришли из {nets} "
-              f"{c.plural_ru(nets, 'сети', 'сетей', 'сетей')}, где за него голосует намного большая доля, чем в "
-              f"городе ({share[cand]:.1%} голосующих). При этом {'; '.join(c.REASONS_RU[r] for r in reasons)}. "
+        why_ru = "; ".join(c.REASONS_RU[r] for r in reasons)
+        ru = (f"Из {nets} {c.plural_ru(nets, 'сети', 'сетей', 'сетей')} за соискателя подано "
+              f"{c.votes_ru(len(cohort))}: там за него голосует намного большая доля, чем в городе "
+              f"({c.percent_ru(float(share[cand]))} голосующих). При этом {why_ru}. "
               f"Голоса поданы {c.span_ru(times)}.")
         en = (f"{len(cohort)} of the candidate's votes came from {nets} network(s) where far more voters choose "
               f"the candidate than in the city ({share[cand]:.1%}). Also: "

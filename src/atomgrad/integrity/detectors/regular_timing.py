@@ -66,9 +66,9 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
                              "regular_votes": int(len(run)), "mean_gap_seconds": round(float(run_gaps.mean()), 1),
                              "gap_cv": round(run_cv, 3),
                              "gaps_seconds": np.round(run_gaps[:500], 1).tolist()})
-            ru = (f"{c.votes_ru(len(run))} за соискателя шли подряд почти через равные промежутки: в среднем раз в "
-                  f"{run_gaps.mean():.0f} с, разброс {run_cv:.0%} от среднего (у живых людей промежутки случайны, "
-                  f"разброс около 100%). Голоса поданы {c.span_ru(times)}.")
+            ru = (f"За соискателя подряд подано {c.votes_ru(len(run))} почти через равные промежутки: в среднем "
+                  f"раз в {run_gaps.mean():.0f} с, разброс {c.percent_ru(run_cv, 0)} от среднего (у живых людей "
+                  f"промежутки случайны, разброс около 100\u00a0%). Голоса поданы {c.span_ru(times)}.")
             en = (f"{len(run)} successive votes for the candidate came at almost equal intervals: every "
                   f"{run_gaps.mean():.0f} s on average, varying by {run_cv:.0%} of the mean (people arrive at "
                   f"random, about 100%). Votes cast {c.span_en(times)}.")

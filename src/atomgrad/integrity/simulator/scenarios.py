@@ -282,13 +282,12 @@ class _Builder:
 def _unique_phones(cols: dict[str, np.ndarray]) -> None:
     """Different generated voters must not share a number (they would become one voter): move the later ones."""
     for _ in range(20):
-        pairs = np.unique(np.stack([cols["phone"], cols["voter"]]), axis=1)
-        phones, first = np.unique(pairs[0], return_index=True)
-        clash = np.ones(pairs.shape[1], dtype=bool)
-        clash[first] = False
+        order = np.lexsort((cols["voter"], cols["phone"]))
+        phone, voter = cols["phone"][order], cols["voter"][order]
+        clash = (phone[1:] == phone[:-1]) & (voter[1:] != voter[:-1])
         if not clash.any():
             return
-        moved_voters = pairs[1, clash]
+        moved_voters = np.unique(voter[1:][clash])
         sel = np.isin(cols["voter"], moved_voters)
         cols["phone"][sel] += 7919  # another block; consecutive runs stay consecutive
 
@@ -406,7 +405,9 @@ def _night(b: _Builder, day: float, hours: tuple[float, float] = (1.0, 5.0)) -> 
 
 
 def _sim_farm(b: _Builder, scale: float) -> None:
-    """(a) A SIM-farm bot: consecutive numbers, near-regular timing, few networks, nights, one or two candidates."""
+    """(a) A SIM-farm bot: consecutive numbers, near-regular timing, few networks, nights, one or two candidates.
+
+    It calls the public API with the platform app's user agent, as the residents' app does."""
     rng = b.rng
     city_index = int(np.argmax([c.voters for c in b.cities]))
     shape = b.cities[city_index]
@@ -431,7 +432,7 @@ def _sim_farm(b: _Builder, scale: float) -> None:
                   code_to_verify=rng.uniform(4, 9, m), verify_to_vote=rng.uniform(0.5, 2, m),
                   between=rng.uniform(0.5, 2, (m, K)), phone=phone, channel=channel,
                   ip=(rng.choice(nets, m) << 8) | rng.integers(1, 255, m),
-                  ua=rng.choice(BROWSER_UAS[:3], m).astype(np.int16), telegram_id=np.zeros(m, dtype=np.int64),
+                  ua=rng.choice(API_UAS, m).astype(np.int16), telegram_id=np.zeros(m, dtype=np.int64),
                   label=ATTACK, scenario=_code("sim_farm")))
 
 
@@ -579,25 +580,24 @@ def _generate(rng: np.random.Generator, cities: list[CityShape], start: dt.datet
 def to_planned(cols: PlanColumns) -> list[PlannedVote]:
     """The columns as `PlannedVote`s (in cast order), for the runner that casts them through the vote path."""
     utc = dt.UTC
-    out = []
-    for i in range(len(cols)):
-        channel = CHANNELS[cols.channel[i]]
-        ip = int(cols.ip[i])
-        out.append(PlannedVote(
-            at=dt.datetime.fromtimestamp(float(cols.at[i]), utc),
-            city=cols.cities[cols.city[i]].slug,
-            candidate=int(cols.candidate[i]),
-            phone=f"+{int(cols.phone[i])}",
-            channel=channel,
-            ip=f"{ip >> 24 & 255}.{ip >> 16 & 255}.{ip >> 8 & 255}.{ip & 255}" if ip else "",
-            user_agent=UA_STRINGS[cols.ua[i]] if cols.ua[i] >= 0 else "",
-            code_requested_at=dt.datetime.fromtimestamp(float(cols.code_requested[i]), utc),
-            verified_at=dt.datetime.fromtimestamp(float(cols.verified[i]), utc),
-            telegram_user_id=int(cols.telegram_id[i]) if channel == "telegram" else None,
-            label=LABELS[cols.label[i]],
-            scenario=SCENARIO_NAMES[cols.scenario[i]],
-        ))
-    return out
+    fromtimestamp = dt.datetime.fromtimestamp
+    slugs = [shape.slug for shape in cols.cities]
+    ips = cols.ip.tolist()
+    ip_text = [f"{ip >> 24 & 255}.{ip >> 16 & 255}.{ip >> 8 & 255}.{ip & 255}" if ip else "" for ip in ips]
+    ua_text = [*UA_STRINGS, ""]  # index -1 → ""
+    return [
+        PlannedVote(
+            at=fromtimestamp(at, utc), city=slugs[city], candidate=candidate, phone=f"+{phone}",
+            channel=CHANNELS[channel], ip=ip, user_agent=ua_text[ua],
+            code_requested_at=fromtimestamp(requested, utc), verified_at=fromtimestamp(verified, utc),
+            telegram_user_id=telegram_id if channel == TELEGRAM else None, label=LABELS[label],
+            scenario=SCENARIO_NAMES[scenario],
+        )
+        for at, city, candidate, phone, channel, ip, ua, requested, verified, telegram_id, label, scenario in zip(
+            cols.at.tolist(), cols.city.tolist(), cols.candidate.tolist(), cols.phone.tolist(),
+            cols.channel.tolist(), ip_text, cols.ua.tolist(), cols.code_requested.tolist(), cols.verified.tolist(),
+            cols.telegram_id.tolist(), cols.label.tolist(), cols.scenario.tolist(), strict=True)
+    ]
 
 
 Scenario = Callable[..., list[PlannedVote]]

@@ -15,6 +15,11 @@ from typing import Any
 from django.template import Context, Engine
 from django.utils import translation
 
+# Tagged PDF (PDF/UA-1: a structure tree of headings, paragraphs, tables and lists, the language, the title shown
+# as the window title), so that screen readers read the documents in order. WeasyPrint takes the language from
+# <html lang> and the title from <title>.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+
 PDF_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PDF_DIR / "templates"
 FONTS_DIR = PDF_DIR.parent / "fonts"
@@ -63,7 +68,7 @@ def html_to_pdf(html: str) -> bytes:
     font_config = FontConfiguration()
     fonts = CSS(string=font_faces_css(), font_config=font_config)
     document = HTML(string=html, base_url=str(PDF_DIR))
-    return bytes(document.write_pdf(stylesheets=[fonts], font_config=font_config))
+    return bytes(document.write_pdf(stylesheets=[fonts], font_config=font_config, **PDF_OPTIONS))
 
 
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
@@ -79,6 +84,6 @@ def render_pdf_pages(template_name: str, context: dict[str, Any]) -> list[bytes]
     font_config = FontConfiguration()
     fonts = CSS(string=font_faces_css(), font_config=font_config)
     document = HTML(string=render_html(template_name, context), base_url=str(PDF_DIR)).render(
-        stylesheets=[fonts], font_config=font_config
+        stylesheets=[fonts], font_config=font_config, **PDF_OPTIONS
     )
-    return [bytes(document.copy([page]).write_pdf()) for page in document.pages]
+    return [bytes(document.copy([page]).write_pdf(**PDF_OPTIONS)) for page in document.pages]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from atomgrad.award.models import Application, Season
 from atomgrad.cities.models import City
+from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
 from atomgrad.results.models import CityDecision, DecisionKind, TieDecision, TieRule
@@ -119,7 +120,8 @@ def tie_decide(*, actor: User, season: Season, city: City, rule: str, explanatio
             if sorted(order) != sorted(tie.candidates) or len(set(order)) != len(order):
                 raise ApplicationError(
                     "tie_order_invalid",
-                    f"Укажите порядок всех соискателей, набравших по {tie.votes} голосов, без повторов.",
+                    f"Укажите порядок всех соискателей, набравших по {tie.votes} "
+                    f"{timefmt.plural(tie.votes, 'голосу,голоса,голосов')}, без повторов.",
                     f"Give the order of every candidate with {tie.votes} votes, each once.",
                     status=422, details={"votes": tie.votes, "candidates": tie.candidates},
                 )

@@ -26,6 +26,7 @@ from atomgrad.award.models import Season
 from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
+from atomgrad.core.spreadsheets import xlsx_append
 from atomgrad.results.pdf.render import render_pdf, render_pdf_pages
 from atomgrad.results.selectors import published_season_data
 
@@ -73,8 +74,8 @@ def laureates_xlsx(*, season: Season, cities: list[dict[str, Any]]) -> bytes:
         cell.font = Font(bold=True)
     for city in laureate_rows(cities):
         for line in city["laureates"]:
-            sheet.append([city["city_name"], line["place"], line["full_name"], line["position"], line["workplace"],
-                          line["sphere"], line["valid"]])
+            xlsx_append(sheet, [city["city_name"], line["place"], line["full_name"], line["position"],
+                                line["workplace"], line["sphere"], line["valid"]])
     for column, width in zip("ABCDEFG", (22, 8, 36, 28, 36, 24, 12), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from atomgrad.award.models import Season
 from atomgrad.core.models import AuditLogEntry
+from atomgrad.core.spreadsheets import csv_row, xlsx_append
 from atomgrad.results.selectors import published_season_data, season_cities
 from atomgrad.voting import ledger
 from atomgrad.voting.selectors import ledger_entries, ledger_head
@@ -100,7 +101,7 @@ def results_csv(*, season: Season) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([code for code, _ in RESULT_COLUMNS])
     for row in results_rows(season=season):
-        writer.writerow([_csv_value(row[code]) for code, _ in RESULT_COLUMNS])
+        writer.writerow(csv_row(_csv_value(row[code]) for code, _ in RESULT_COLUMNS))
     return buffer.getvalue()
 
 
@@ -116,7 +117,7 @@ def results_xlsx(*, season: Season) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in results_rows(season=season):
-        sheet.append([_csv_value(row[code]) for code, _ in RESULT_COLUMNS])
+        xlsx_append(sheet, [_csv_value(row[code]) for code, _ in RESULT_COLUMNS])
     sheet.freeze_panes = "A2"
     for column, width in zip("ABCDEFGHIJKLMNOP", (8, 16, 22, 12, 10, 36, 24, 10, 12, 12, 8, 8, 8, 66, 12, 66),
                              strict=True):
@@ -127,8 +128,8 @@ def results_xlsx(*, season: Season) -> bytes:
     for cell in totals[1]:
         cell.font = Font(bold=True)
     for city in published_season_data(season=season):
-        totals.append([city["city_name"], city["voters_voted"], city["votes_cast"], city["votes_annulled"],
-                       city["votes_valid"], _csv_value(city["void"]), city["protocol"]["sha256"]])
+        xlsx_append(totals, [city["city_name"], city["voters_voted"], city["votes_cast"], city["votes_annulled"],
+                             city["votes_valid"], _csv_value(city["void"]), city["protocol"]["sha256"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -158,7 +159,7 @@ def audit_csv(entries: Iterable[AuditLogEntry]) -> Iterator[str]:
     for entry in entries:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([
+        writer.writerow(csv_row([
             ledger.timestamp_format(entry.created_at),
             entry.actor.get_username() if entry.actor else "",
             entry.action,
@@ -167,5 +168,5 @@ def audit_csv(entries: Iterable[AuditLogEntry]) -> Iterator[str]:
             entry.city.slug if entry.city else "",
             entry.reason,
             json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
-        ])
+        ]))
         yield buffer.getvalue()

@@ -33,6 +33,7 @@ from atomgrad.results.permissions import (
 from atomgrad.results.selectors import committee_members
 from atomgrad.results.services.tally import city_tally, data_digest, reason_label
 from atomgrad.voting.models import LedgerHead
+from atomgrad.voting.services.annulment import SIGNAL_REASON_PREFIX
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -68,6 +69,8 @@ def protocol_context(*, data: dict[str, Any], number: int, generated_at: dt.date
         "voting_open_at": parse_timestamp(data["voting_open_at"]),
         "voting_close_at": parse_timestamp(data["voting_close_at"]),
         "reasons": [(reason_label(code), count) for code, count in data["annulled_by_reason"].items()],
+        "signal_reasons": signal_counts(data["annulled_by_reason"]),
+        "signal_total": sum(count for _, count in signal_counts(data["annulled_by_reason"])),
         "disqualified": [line for line in data["candidates"] if line["disqualified"]],
         "without_votes": [line for line in data["candidates"] if not line["disqualified"] and not line["valid"]],
         "laureates": sorted((line for line in data["candidates"] if line["laureate"]), key=lambda line: line["place"]),
@@ -75,6 +78,12 @@ def protocol_context(*, data: dict[str, Any], number: int, generated_at: dt.date
         "warning": warning,
         "members": members,
     }
+
+
+def signal_counts(by_reason: dict[str, int]) -> list[tuple[str, int]]:
+    """The annulments made on an integrity signal, by the signal's kind (its reason code): (words, count)."""
+    return [(reason_label(code), count) for code, count in sorted(by_reason.items())
+            if code.startswith(SIGNAL_REASON_PREFIX) and count]
 
 
 def protocol_generate(*, actor: User, season: Season, city: City) -> CityProtocol:

@@ -13,6 +13,14 @@ def get_item(mapping, key):  # type: ignore[no-untyped-def]
 
 
 @register.filter
+def reason_words(code):  # type: ignore[no-untyped-def]
+    """`{{ annulment.reason_code|reason_words }}`: the words for an annulment's reason code."""
+    from atomgrad.results.services.tally import reason_label
+
+    return reason_label(code or "")
+
+
+@register.filter
 def without_votes_split(lines):  # type: ignore[no-untyped-def]
     """A count's lines as (placed and disqualified lines, lines of candidates without a valid vote): the
     latter are listed together after the ranking, not as many candidates sharing the last place."""

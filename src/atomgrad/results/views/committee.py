@@ -28,6 +28,8 @@ from atomgrad.award.models import Season
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import access_city, cities_for_user, user_is_organiser
 from atomgrad.core.errors import ApplicationError
+from atomgrad.integrity.permissions import findings_visible
+from atomgrad.integrity.selectors_review import finding_choices, finding_get, finding_views
 from atomgrad.jobs.selectors import job_latest, job_latest_done
 from atomgrad.jobs.services import job_start
 from atomgrad.results.forms import (
@@ -42,7 +44,7 @@ from atomgrad.results.forms import (
 )
 from atomgrad.results.jobs import CEREMONY_DOCUMENTS, SEASON_PROTOCOLS
 from atomgrad.results.models import CityDecision, CityProtocol
-from atomgrad.results.permissions import city_is_frozen, user_is_committee_member
+from atomgrad.results.permissions import city_is_frozen, review_counts_visible, user_is_committee_member
 from atomgrad.results.selectors import (
     STATUS_ANNULLED,
     annulment_list,
@@ -127,17 +129,38 @@ def index(request: HttpRequest) -> HttpResponse:
 # --- the review workspace -----------------------------------------------------------------------------------
 
 
+def _selection_form(request: HttpRequest, season: Season, city: City,
+                    candidates: list[tuple[int, str]]) -> SelectionForm:
+    """The review's filters; the «Сигнал» filter only for someone who may see the city's findings now."""
+    findings = (finding_choices(season=season, city=city)
+                if findings_visible(user=request.user, season=season, city=city) else None)
+    return SelectionForm(request.GET or None, candidates=candidates, findings=findings)
+
+
 def _review_response(request: HttpRequest, season: Season, city: City, *, annul_form: AnnulForm | None = None,
                      reverse_form: ReverseForm | None = None, status: int = 200) -> HttpResponse:
+    closes_at = voting_closes_at(season=season, city_id=city.pk)
+    counts_visible = review_counts_visible(season=season, city=city)
+    signals_visible = findings_visible(user=request.user, season=season, city=city)
+    context: dict[str, Any] = {
+        "season": season, "city": city, "closes_at": closes_at, "counts_visible": counts_visible,
+        "signals_visible": signals_visible, "is_organiser": user_is_organiser(request.user),
+        "findings": finding_views(season=season, city=city) if signals_visible else [],
+        "review_open": False, "frozen": city_is_frozen(season=season, city=city),
+        "protocol": protocol_latest(season=season, city=city),
+        "publication": publication_get(season=season, city=city),
+    }
+    if not counts_visible:
+        # Issue 12: while the city votes, no count, place, laureate or list of votes reaches this page.
+        return render(request, "results/committee/review.html", context, status=status)
     tally = city_tally(season=season, city=city)
-    filters = SelectionForm(request.GET or None, candidates=_candidate_choices(tally))
+    candidates = _candidate_choices(tally)
+    filters = _selection_form(request, season, city, candidates)
     selection = filters.selection()
     votes = vote_selection(season=season, city=city, selection=selection)
     page = Paginator(votes, VOTES_PAGE_SIZE).get_page(request.GET.get("page"))
     found = page.paginator.count
-    frozen = city_is_frozen(season=season, city=city)
-    closes_at = voting_closes_at(season=season, city_id=city.pk)
-    review_open = not frozen and timezone.now() >= closes_at
+    review_open = not context["frozen"] and timezone.now() >= closes_at
     annulled_view = selection.status == STATUS_ANNULLED
     page_vote_ids = [vote.pk for vote in page.object_list]
     annulments_on_page = {
@@ -146,12 +169,20 @@ def _review_response(request: HttpRequest, season: Season, city: City, *, annul_
     }
     for vote in page.object_list:
         vote.annulment_in_force = annulments_on_page.get(vote.pk)  # type: ignore[attr-defined]
-    candidates = _candidate_choices(tally)
-    return render(request, "results/committee/review.html", {
-        "season": season, "city": city, "tally": tally, "filters": filters, "page_obj": page, "found": found,
-        "query": request.GET.urlencode(), "review_open": review_open, "frozen": frozen, "closes_at": closes_at,
-        "annulled_view": annulled_view,
-        "annul_form": annul_form or AnnulForm(initial={"expected_count": found, "scope": "checked"}),
+    selected_finding = (finding_get(season=season, city=city, finding_id=selection.finding_id)
+                        if selection.finding_id is not None else None)
+    if annul_form is None:
+        initial: dict[str, Any] = {"expected_count": found, "scope": "checked"}
+        if selected_finding is not None:
+            # The finding's action: its still-valid votes, the whole selection, its kind as the reason code;
+            # the committee writes its own reason and confirms.
+            initial.update(scope=AnnulForm.SCOPE_SELECTION, reason_code=selected_finding.kind)
+        annul_form = AnnulForm(initial=initial)
+    context.update({
+        "tally": tally, "filters": filters, "page_obj": page, "found": found,
+        "query": request.GET.urlencode(), "review_open": review_open,
+        "annulled_view": annulled_view, "selected_finding": selected_finding,
+        "annul_form": annul_form,
         "reverse_form": reverse_form or ReverseForm(initial={"expected_count": found, "scope": "checked"}),
         "annulments": annulment_list(season=season, city=city)[:200],
         "decisions": decision_list(season=season, city=city),
@@ -160,10 +191,8 @@ def _review_response(request: HttpRequest, season: Season, city: City, *, annul_
         "tie_form": TieForm(),
         "reasons": [(reason_label(code), count) for code, count in tally.annulled_by_reason.items()],
         "names": {line.id: line.full_name for line in tally.candidates},
-        "is_organiser": user_is_organiser(request.user),
-        "protocol": protocol_latest(season=season, city=city),
-        "publication": publication_get(season=season, city=city),
-    }, status=status)
+    })
+    return render(request, "results/committee/review.html", context, status=status)
 
 
 @require_GET
@@ -195,7 +224,7 @@ def _on_selection_or_ticked(
     city = access_city(request.user, slug)
     season = _season_or_404(year)
     tally = city_tally(season=season, city=city)
-    filters = SelectionForm(request.GET or None, candidates=_candidate_choices(tally))
+    filters = _selection_form(request, season, city, _candidate_choices(tally))
     form = form_class(request.POST)
     form.fields[ids_field].choices = [(value, value) for value in request.POST.getlist(ids_field)]
 
@@ -373,16 +402,18 @@ def protocol_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
     season = _season_or_404(year)
     protocol = protocol_latest(season=season, city=city)
-    tally = city_tally(season=season, city=city)
+    counts_visible = review_counts_visible(season=season, city=city)
+    tally = city_tally(season=season, city=city) if counts_visible else None
     return render(request, "results/committee/protocol.html", {
-        "season": season, "city": city, "protocol": protocol, "tally": tally,
+        "season": season, "city": city, "protocol": protocol, "tally": tally, "counts_visible": counts_visible,
+        "closes_at": voting_closes_at(season=season, city_id=city.pk),
         "publication": publication_get(season=season, city=city),
         "history": CityProtocol.objects.filter(season=season, city=city).order_by("-version"),
         "is_organiser": user_is_organiser(request.user),
         "is_member": user_is_committee_member(request.user, city),
         "sign_form": SignForm(), "scan_form": ScanForm(),
         "frozen": city_is_frozen(season=season, city=city),
-        "reasons": [(reason_label(code), count) for code, count in tally.annulled_by_reason.items()],
+        "reasons": [(reason_label(code), count) for code, count in tally.annulled_by_reason.items()] if tally else [],
     })
 
 

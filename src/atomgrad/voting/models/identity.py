@@ -110,6 +110,10 @@ class PhoneLockout(models.Model):
     phone_hash = models.CharField(max_length=64, unique=True)
     lockouts = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Wrong codes of this number since `wrong_tries_since`, whatever code they were typed against: a fresh code
+    # does not reset them (identity.WRONG_TRIES_WINDOW).
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
+    wrong_tries_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("блокировка номера")

@@ -33,7 +33,20 @@ ANNULMENT_REASONS: dict[str, object] = {
     "not_resident": _("Голосовал не житель города"),
     "technical_error": _("Техническая ошибка"),
     "committee_decision": _("Иное решение оргкомитета"),
+    # The kinds of integrity signal (`integrity.models.FindingKind`, same codes and words: a test keeps them
+    # equal; the voting layer cannot import the integrity app above it): a committee annulling a finding's
+    # votes names the signal it confirmed, so the protocol can count annulments by signal kind.
+    "signal_burst": _("Всплеск голосов"),
+    "signal_lockstep": _("Согласованная группа голосующих"),
+    "signal_network": _("Много голосов из одной сети"),
+    "signal_phone_block": _("Номера телефонов подряд"),
+    "signal_regular_timing": _("Слишком ровные промежутки между голосами"),
+    "signal_fast_code": _("Слишком быстрый ввод кода и голос"),
+    "signal_fresh_identities": _("Много новых учётных записей"),
 }
+
+# The reason codes of annulments made on an integrity signal: `reason_code` starts with this.
+SIGNAL_REASON_PREFIX = "signal_"
 
 # Why an annulment is reversed.
 REVERSAL_REASONS: dict[str, object] = {

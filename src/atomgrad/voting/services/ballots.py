@@ -42,6 +42,7 @@ from atomgrad.core import rawsql, timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.rawsql import Result, Statement
 from atomgrad.core.services import audit_record
+from atomgrad.core.text import text_check
 from atomgrad.voting import ledger, queries, signals
 from atomgrad.voting.models import (
     Channel,
@@ -82,6 +83,7 @@ def voter_pseudonym(*, season_year: int, phone_hash: str) -> str:
 def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
     """The free-text reason, stripped; refuse an empty or an overlong one (ApplicationError, 422)."""
     reason = (reason or "").strip()
+    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
     if not reason:
         raise ApplicationError(
             "reason_required", f"Укажите причину {what_ru}.", f"Give the reason for {what_en}.", status=422
@@ -100,15 +102,11 @@ def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
 
 
 def _votes_ru(number: int) -> str:
-    if number % 10 == 1 and number % 100 != 11:
-        return f"{number} голос"
-    if 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
-        return f"{number} голоса"
-    return f"{number} голосов"
+    return f"{number} {timefmt.plural(number, 'голос,голоса,голосов')}"
 
 
 def _votes_en(number: int) -> str:
-    return f"{number} vote" if number == 1 else f"{number} votes"
+    return f"{number} {timefmt.plural(number, 'vote,votes')}"
 
 
 def _moment(value: dt.datetime, language: str) -> str:
@@ -493,6 +491,7 @@ def _ledger_append_about(
 def voting_extension_validate(*, season: Season, city: City, closes_at: dt.datetime, reason: str) -> str:
     """Check an extension before it is made; returns the cleaned reason. Raises ApplicationError."""
     reason = (reason or "").strip()
+    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
     if not reason:
         raise ApplicationError(
             "reason_required", "Укажите причину продления голосования.",

@@ -4,14 +4,20 @@ The rules (docs/identity.md explains them for people):
 
 - a code is 6 digits from `secrets`, valid `CODE_LIFETIME` (5 minutes); only a keyed hash of it is stored
   (HMAC-SHA256 under the server's PHONE_HASH_KEY, bound to the number's hash);
-- at most `codes_per_number_per_hour` codes to one number and `codes_per_address_per_hour` codes to one client
-  address (an IPv6 address counts by its /64 network), and `resend_interval` seconds between two codes to one
-  number — against SMS pumping. The limits are checked while holding row locks (the number's `PhoneLockout`
-  row, then the address's `ClientAddressLock` row, always in that order), so parallel requests cannot overrun
-  them; on SQLite the IMMEDIATE transaction mode serialises writers anyway;
-- only the newest unexpired unused code of a number counts; at most `MAX_WRONG_TRIES` (5) wrong tries per
-  code; the fifth kills the code and locks the number out for a time that grows with each lock-out
-  (15 min, 1 h, 4 h, 24 h, then 24 h again); a successful verification ends the escalation;
+- against SMS pumping (docs/identity.md has the reasoning): codes go only to Russian mobile numbers outside the
+  ranges billed as international or premium (`data/sms_blocked_ranges.json`); at most
+  `codes_per_number_per_hour` codes to one number and `resend_interval` seconds between two; at most
+  `codes_per_range_per_hour` to one block of 10,000 numbers (+7 9XX XXX ….), `codes_global_per_hour` in all.
+  The client address is a soft signal: past `codes_per_address_per_hour` (many residents of a closed town share
+  one carrier NAT) a request still gets its code, but from a shared budget for such crowded addresses
+  (`codes_crowded_per_hour`), and one address never gets more than `codes_per_address_hard_per_hour`. The
+  number and address limits are checked while holding row locks (the number's `PhoneLockout` row, then the
+  address's `ClientAddressLock` row, always in that order); the range, crowded and global budgets are
+  database counters taken with one conditional UPDATE each (`core.ratelimit`), after those locks;
+- only the newest unexpired unused code of a number counts; wrong codes are counted per number over
+  `WRONG_TRIES_WINDOW` (a fresh code does not reset them): the `MAX_WRONG_TRIES`th (5th) kills the code and
+  locks the number out for a time that grows with each lock-out (15 min, 1 h, 4 h, 24 h, then 24 h again); a
+  successful verification ends the escalation;
 - a correct code is used once (it is taken under the number's lock and marked used in the same transaction);
 - the clear number lives only in memory while a request runs, and goes to the SMS backend after commit.
 
@@ -22,13 +28,15 @@ The limits can be tuned with settings (`OTP_CODES_PER_NUMBER_PER_HOUR`, `OTP_COD
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
-import ipaddress
+import json
 import logging
 import math
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import phonenumbers
 from django.conf import settings
@@ -41,6 +49,7 @@ from atomgrad.award.services.reference import consent_current
 from atomgrad.cities.models import City
 from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.ratelimit import address_key, rate_limit_take
 from atomgrad.voting.models import (
     Channel,
     ClientAddressLock,
@@ -69,6 +78,10 @@ LOCKOUT_STEPS = (
 # A number that has not been locked out for this long starts again from the first step.
 LOCKOUT_FORGET_AFTER = dt.timedelta(days=7)
 LIMIT_WINDOW = dt.timedelta(hours=1)
+# Wrong codes of one number are counted over this window, across codes (a fresh code does not reset them).
+WRONG_TRIES_WINDOW = dt.timedelta(hours=24)
+# A block of numbers for the per-range budget: "+7" and the first six national digits (10,000 numbers).
+RANGE_PREFIX_LENGTH = 8
 # Codes go only to mobile numbers of these regions (the award is for residents of Russia's atomic cities;
 # premium-rate foreign numbers are the usual target of SMS pumping).
 ALLOWED_REGIONS = ("RU",)
@@ -79,8 +92,12 @@ SMS_TEXT = "Код для голосования «Новые Созидател
 @dataclass(frozen=True)
 class OtpLimits:
     codes_per_number_per_hour: int
-    codes_per_address_per_hour: int
+    codes_per_address_per_hour: int  # soft: past it the address is "crowded", not refused
     resend_interval: dt.timedelta
+    codes_per_address_hard_per_hour: int = 1000
+    codes_crowded_per_hour: int = 2000
+    codes_per_range_per_hour: int = 50
+    codes_global_per_hour: int = 10000
 
 
 def otp_limits() -> OtpLimits:
@@ -88,7 +105,22 @@ def otp_limits() -> OtpLimits:
         codes_per_number_per_hour=int(getattr(settings, "OTP_CODES_PER_NUMBER_PER_HOUR", 5)),
         codes_per_address_per_hour=int(getattr(settings, "OTP_CODES_PER_ADDRESS_PER_HOUR", 20)),
         resend_interval=dt.timedelta(seconds=int(getattr(settings, "OTP_RESEND_INTERVAL_SECONDS", 60))),
+        codes_per_address_hard_per_hour=int(getattr(settings, "OTP_CODES_PER_ADDRESS_HARD_PER_HOUR", 1000)),
+        codes_crowded_per_hour=int(getattr(settings, "OTP_CODES_CROWDED_PER_HOUR", 2000)),
+        codes_per_range_per_hour=int(getattr(settings, "OTP_CODES_PER_RANGE_PER_HOUR", 50)),
+        codes_global_per_hour=int(getattr(settings, "OTP_CODES_GLOBAL_PER_HOUR", 10000)),
     )
+
+
+@functools.cache
+def _blocked_ranges(path: str) -> tuple[str, ...]:
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    return tuple(entry["prefix"] for entry in document["ranges"])
+
+
+def sms_blocked_prefixes() -> tuple[str, ...]:
+    """The E.164 prefixes codes are never sent to (`data/sms_blocked_ranges.json`, or OTP_BLOCKED_RANGES_FILE)."""
+    return _blocked_ranges(str(settings.OTP_BLOCKED_RANGES_FILE))
 
 
 # --- small helpers -----------------------------------------------------------------------------------------
@@ -107,17 +139,7 @@ def _code_generate() -> str:
 def client_address_key(client_ip: str | None) -> str | None:
     """The address the per-address limit counts: IPv4 as is, IPv6 by its /64 network (one subscriber's
     whole block), None when unknown or not an address."""
-    if not client_ip:
-        return None
-    try:
-        address = ipaddress.ip_address(client_ip.strip())
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False).network_address)
-    return str(address)
+    return address_key(client_ip)
 
 
 def _moscow_both(moment: dt.datetime) -> tuple[str, str]:
@@ -168,6 +190,16 @@ def _phone_for_sms(phone_raw: str) -> str:
             "Коды отправляются только на российские мобильные номера: +7 9XX XXX-XX-XX.",
             "Codes are sent only to Russian mobile numbers: +7 9XX XXX-XX-XX.",
             status=422,
+        )
+    if e164.startswith(sms_blocked_prefixes()):
+        raise ApplicationError(
+            "invalid_phone",
+            "На номера этого диапазона коды не отправляются: SMS на них тарифицируются как международные или "
+            "платные. Укажите номер российского мобильного оператора.",
+            "Codes are not sent to numbers of this range: messages to them are billed as international or "
+            "premium-rate. Please give the number of a Russian mobile operator.",
+            status=422,
+            details={"reason": "blocked_range"},
         )
     return e164
 
@@ -243,22 +275,19 @@ def otp_request(*, phone_raw: str, client_ip: str | None) -> None:
                          "retry_after_seconds": wait},
             )
 
+        crowded = False
         if address is not None:
             _lock_address(address)
             sent_to_address = OneTimeCode.objects.filter(client_ip=address, created_at__gt=now - LIMIT_WINDOW)
-            if sent_to_address.count() >= limits.codes_per_address_per_hour:
+            from_address = sent_to_address.count()
+            if from_address >= limits.codes_per_address_hard_per_hour:
                 oldest = sent_to_address.aggregate(oldest=Min("created_at"))["oldest"]
-                wait = _seconds_until(oldest + LIMIT_WINDOW, now)
-                raise ApplicationError(
-                    "too_many_codes",
-                    "С вашего адреса запрошено слишком много кодов. "
-                    f"Попробуйте через {math.ceil(wait / 60)} мин.",
-                    f"Too many codes have been requested from your network address. "
-                    f"Please try again in {math.ceil(wait / 60)} min.",
-                    status=429,
-                    details={"reason": "per_address", "limit": limits.codes_per_address_per_hour,
-                             "retry_after_seconds": wait},
-                )
+                raise _too_many_codes("per_address", limits.codes_per_address_hard_per_hour,
+                                      _seconds_until(oldest + LIMIT_WINDOW, now))
+            # Past the soft limit the address is shared by many people (a carrier's NAT) or abused: either way
+            # the code still goes out, from the budget all crowded addresses share.
+            crowded = from_address >= limits.codes_per_address_per_hour
+        _take_budgets(e164=e164, crowded=crowded, limits=limits)
 
         OneTimeCode.objects.create(
             phone_hash=digest,
@@ -268,6 +297,35 @@ def otp_request(*, phone_raw: str, client_ip: str | None) -> None:
             expires_at=now + CODE_LIFETIME,
         )
         transaction.on_commit(lambda: _deliver(e164=e164, code=code))
+
+
+def _too_many_codes(reason: str, limit: int, wait: int) -> ApplicationError:
+    minutes = math.ceil(wait / 60)
+    if reason == "per_address":
+        message_ru = f"С вашего адреса запрошено слишком много кодов. Попробуйте через {minutes} мин."
+        message_en = (f"Too many codes have been requested from your network address. "
+                      f"Please try again in {minutes} min.")
+    else:  # per_range, crowded, global: the platform's budgets against SMS pumping
+        message_ru = f"Сейчас запрошено слишком много кодов. Попробуйте через {minutes} мин."
+        message_en = f"Too many codes are being requested right now. Please try again in {minutes} min."
+    return ApplicationError("too_many_codes", message_ru, message_en, status=429,
+                            details={"reason": reason, "limit": limit, "retry_after_seconds": wait})
+
+
+def _take_budgets(*, e164: str, crowded: bool, limits: OtpLimits) -> None:
+    """Take one code from the budgets shared by many numbers: the number's block of 10,000 (pumping walks
+    through consecutive numbers), the crowded addresses' budget (when the address is past its soft limit),
+    and the global one (the ceiling of what an attack can cost). Call inside the request's transaction, after
+    the number's and the address's locks: a refusal rolls every budget back."""
+    budgets = [("otp-range", e164[:RANGE_PREFIX_LENGTH], limits.codes_per_range_per_hour, "per_range")]
+    if crowded:
+        budgets.append(("otp-crowded", "all", limits.codes_crowded_per_hour, "crowded"))
+    budgets.append(("otp-global", "all", limits.codes_global_per_hour, "global"))
+    for scope, key, limit, reason in budgets:
+        wait = rate_limit_take(scope=scope, key=key, limit=limit, window=LIMIT_WINDOW)
+        if wait is not None:
+            logger.warning("one-time codes: the %s budget (%d an hour) is used up", reason, limit)
+            raise _too_many_codes(reason, limit, wait)
 
 
 def _deliver(*, e164: str, code: str) -> None:
@@ -332,14 +390,20 @@ def _check_code_locked(
     if hmac.compare_digest(current.code_hash, _code_digest(phone_digest=digest, code=code)):
         # Used now; any older unused code of the number dies with it.
         OneTimeCode.objects.filter(phone_hash=digest, used_at__isnull=True).update(used_at=now)
-        if lock.lockouts:
+        if lock.lockouts or lock.wrong_tries:
             lock.lockouts = 0
-            lock.save(update_fields=["lockouts"])
+            lock.wrong_tries, lock.wrong_tries_since = 0, None
+            lock.save(update_fields=["lockouts", "wrong_tries", "wrong_tries_since"])
         return current.created_at
 
     current.failed_attempts += 1
     current.save(update_fields=["failed_attempts"])
-    attempts_left = MAX_WRONG_TRIES - current.failed_attempts
+    # Counted per number, not per code: asking for a fresh code must not buy fresh guesses.
+    if lock.wrong_tries_since is None or now - lock.wrong_tries_since > WRONG_TRIES_WINDOW:
+        lock.wrong_tries, lock.wrong_tries_since = 0, now
+    lock.wrong_tries += 1
+    lock.save(update_fields=["wrong_tries", "wrong_tries_since"])
+    attempts_left = MAX_WRONG_TRIES - max(lock.wrong_tries, current.failed_attempts)
     if attempts_left > 0:
         return ApplicationError(
             "invalid_code",
@@ -353,7 +417,11 @@ def _check_code_locked(
     step = LOCKOUT_STEPS[min(lock.lockouts, len(LOCKOUT_STEPS) - 1)]
     lock.lockouts += 1
     lock.locked_until = now + step
-    lock.save(update_fields=["lockouts", "locked_until"])
+    lock.wrong_tries, lock.wrong_tries_since = 0, None
+    # The code dies with the lock-out, so that it cannot be tried again afterwards.
+    current.failed_attempts = max(current.failed_attempts, MAX_WRONG_TRIES)
+    current.save(update_fields=["failed_attempts"])
+    lock.save(update_fields=["lockouts", "locked_until", "wrong_tries", "wrong_tries_since"])
     logger.warning("number %s… locked out for %s after %d wrong codes", digest[:10], step, MAX_WRONG_TRIES)
     return _locked_out_error(lock, code="too_many_attempts")
 

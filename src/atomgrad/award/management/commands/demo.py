@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,10 +14,13 @@ from atomgrad.award.services.demo import (
     DEMO_SEED_DEFAULT,
     DemoResult,
     demo_load,
+    season_is_demo,
 )
 from atomgrad.citystats.services.demo import citystats_demo_load
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.timefmt import to_moscow
+
+DEMO_VOTERS_DEFAULT = 4000  # atomgrad.integrity.demo.DEMO_VOTERS_DEFAULT (imported only when votes are cast)
 
 
 class Command(BaseCommand):
@@ -30,6 +35,10 @@ class Command(BaseCommand):
                             help="Do nothing if the database already has a season (what `make run` uses).")
         parser.add_argument("--applications", type=int, default=DEMO_APPLICATIONS_DEFAULT,
                             help=f"How many applications to generate (default {DEMO_APPLICATIONS_DEFAULT}).")
+        parser.add_argument("--votes", type=int, default=DEMO_VOTERS_DEFAULT,
+                            help=f"Organic voters of the last season, whose votes are cast through the vote path "
+                                 f"(about 2 each; the current season gets a share); 0: no votes at all "
+                                 f"(default {DEMO_VOTERS_DEFAULT}).")
         parser.add_argument("--seed", type=int, default=DEMO_SEED_DEFAULT,
                             help=f"Seed of the generator: the same seed gives the same people "
                                  f"(default {DEMO_SEED_DEFAULT}).")
@@ -38,12 +47,21 @@ class Command(BaseCommand):
         if not options["if_empty"]:
             self.stdout.write(f"Loading the demo season ({options['applications']} applications, "
                               f"seed {options['seed']})…")
+        # WeasyPrint logs every layout step of every protocol and diploma at INFO: not a demo's business.
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
+        votes = None
+        if options["votes"] > 0:
+            # The votes, the detectors and the results sit above the award app: this adapter wires them in.
+            from atomgrad.integrity.demo import demo_votes
+
+            votes = partial(demo_votes, voters=options["votes"], seed=options["seed"], say=self.stdout.write)
         try:
             result = demo_load(applications=options["applications"], seed=options["seed"],
-                               if_empty=options["if_empty"], progress=self._progress)
+                               if_empty=options["if_empty"], progress=self._progress, votes=votes)
         except ApplicationError as error:
             raise CommandError(error.message_en) from error
-        self._citystats(if_empty=options["if_empty"] or not result.loaded)
+        if result.loaded or season_is_demo(season=result.season):  # never into a database with real seasons
+            self._citystats(if_empty=not result.loaded)
         if not result.loaded:
             self.stdout.write(f"A season is already loaded ({result.season.title}): keeping the data. "
                               f"Run `manage.py demo` without --if-empty to reload the demo.")
@@ -78,6 +96,10 @@ class Command(BaseCommand):
             f"{statuses.get(ApplicationStatus.REJECTED, 0)} rejected "
             f"({result.petitions} with a petition); {result.laureates} laureates of earlier seasons."
         )
+        if result.complete_season is not None:
+            self.stdout.write(f"Season {result.complete_season.year}: {result.complete_applications} applications.")
+        for line in result.votes_summary:
+            self.stdout.write(line)
         self.stdout.write("All people, organisations, phones (+7 900 000-xx-xx) and e-mails (@example.org) "
                           "are fictional.")
         self.stdout.write("")

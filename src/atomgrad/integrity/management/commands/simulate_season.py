@@ -28,7 +28,7 @@ from atomgrad.integrity.simulator.runner import run_plan, season_candidates
 
 def scenario_registry() -> dict[str, Any]:
     """Scenario name → its plan generator `(cities, *, seed, start, end, scale) -> list[PlannedVote]`."""
-    from atomgrad.integrity.simulator.scenarios import SCENARIOS  # type: ignore[attr-defined]
+    from atomgrad.integrity.simulator.scenarios import SCENARIOS
 
     return dict(SCENARIOS)
 
