@@ -71,6 +71,22 @@ def test_decisions_are_in_plain_words(client, published):
     assert "Никого не снимали с голосования: итоги — прямой подсчёт действительных голосов." in html
 
 
+def test_a_withdrawn_candidate_is_named_with_the_reason_in_plain_words(client):
+    from atomgrad.results.services.decisions import candidate_disqualify
+
+    cv = city_vote(names=["Соколова Софья Андреевна", "Титов Тимур Петрович", "Петрова Полина Ивановна"])
+    cv.cast([5, 3, 1])
+    close_voting(cv.season)
+    candidate_disqualify(actor=cv.chair, season=cv.season, city=cv.city, candidate=cv.candidates[0],
+                         reason="Заявка подана с чужими данными")
+    sign_and_publish(cv, publisher=organiser())
+    html = client.get(reverse("results:city", args=[cv.season.year, cv.city.slug])).content.decode()
+    assert ("Соколова Софья Андреевна снята с голосования и места не получает. Причина: Заявка подана с чужими "
+            "данными") in html
+    laureates = _section(html, "laureates-heading")
+    assert "Соколова" not in laureates and "Титов Тимур Петрович" in laureates
+
+
 def test_a_void_city_has_no_laureates_and_says_why(client, published):
     _, away = published
     city_declare_void(actor=away.chair, season=away.season, city=away.city, reason="Массовый подкуп")
