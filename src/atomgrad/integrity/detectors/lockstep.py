@@ -97,14 +97,17 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
     # Within minutes: each instance's co-votes in ±WINDOW/2 against the pair's rate at the city's pace then.
     order = np.lexsort((t, key_index))
     ts, ks = t[order], key_index[order]
-    span = float(ts.max() - ts.min()) + 10 * WINDOW if len(ts) else 1.0
-    line = ks * span + (ts - ts.min())
+    # Every line below puts one group after another on one axis: offsets from the season's first vote, groups
+    # `span` apart (longer than the season plus a window), so a window never reaches into the next group.
+    origin = float(frame.cast_at.min())
+    span = float(frame.cast_at.max() - origin) + 10 * WINDOW
+    line = ks * span + (ts - origin)
     lo = np.searchsorted(line, line - WINDOW / 2, side="left")
     hi = np.searchsorted(line, line + WINDOW / 2, side="right")
     n_window = hi - lo
     cpos = np.searchsorted(ctx.cities, city[order])
     corder = np.lexsort((ts, cpos))
-    cline = cpos[corder] * span + (ts[corder] - ts.min())
+    cline = cpos[corder] * span + (ts[corder] - origin)
     city_window = np.empty(len(ts))
     city_window[corder] = (np.searchsorted(cline, cline + WINDOW / 2, side="right")
                            - np.searchsorted(cline, cline - WINDOW / 2, side="left"))
@@ -114,9 +117,9 @@ def find(frame: VoteFrame, ctx: c.Context | None = None) -> list[DetectedFinding
     voters_in_city = np.maximum(_voters_per_city(frame, ctx), 1.0)
     pa = np.maximum(votes_per_candidate[ka] - key_count, 0.0) / voters_in_city[kcity]
     pb = np.maximum(votes_per_candidate[kb] - key_count, 0.0) / voters_in_city[kcity]
-    cline_c, _ = _candidate_line(frame, cand_index.reshape(-1), span, float(ts.min()))
-    a_window = _count_near(cline_c, ka[ks], ts - ts.min(), span)
-    b_window = _count_near(cline_c, kb[ks], ts - ts.min(), span)
+    cline_c, _ = _candidate_line(frame, cand_index.reshape(-1), span, origin)
+    a_window = _count_near(cline_c, ka[ks], ts - origin, span)
+    b_window = _count_near(cline_c, kb[ks], ts - origin, span)
     lam = np.maximum.reduce([rate * city_window, a_window * np.minimum(1.0, 2 * pb[ks]),
                              b_window * np.minimum(1.0, 2 * pa[ks]), np.full(len(ts), 1e-3)])
     candidates_mask = n_window >= MIN_COHORT
