@@ -18,19 +18,27 @@ install: $(BIN)/.installed
 
 DEMO_ARGS ?=
 
+# The task queue's worker (long jobs: ceremony documents, protocols, the results notice) runs beside the web
+# server and stops with it (Ctrl+C); queued jobs are rows in the database, so a job queued while neither runs is
+# done at the next start. $(call with_worker,ENV,COMMAND) runs COMMAND in src/ with the worker beside it.
+with_worker = cd src && export $(1); \
+	../$(BIN)/python manage.py db_worker --no-reload --worker-id make-run & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(2)
+
 ## Set up (first time) and serve the demo on http://127.0.0.1:$(PORT) with the embedded SQLite database:
-## gunicorn (the production server), static files by whitenoise, DEBUG off.
+## gunicorn (the production server), static files by whitenoise, DEBUG off; the jobs' worker beside it.
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) demo --if-empty $(DEMO_ARGS)
-	cd src && DEMO_MODE=1 SERVE_MEDIA=1 PORT=$(PORT) exec ../$(BIN)/gunicorn -c python:atomgrad.gunicorn_conf atomgrad.wsgi
+	$(call with_worker,DEMO_MODE=1 SERVE_MEDIA=1 PORT=$(PORT),../$(BIN)/gunicorn -c python:atomgrad.gunicorn_conf atomgrad.wsgi)
 
 ## The same demo with Django's development server: reloads on every code change, DEBUG on.
 dev: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) demo --if-empty $(DEMO_ARGS)
-	cd src && DEBUG=1 DEMO_MODE=1 PORT=$(PORT) ../$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(call with_worker,DEBUG=1 DEMO_MODE=1 PORT=$(PORT),../$(BIN)/python manage.py runserver 127.0.0.1:$(PORT))
 
 demo: install
 	$(MANAGE) migrate --noinput

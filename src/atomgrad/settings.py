@@ -58,7 +58,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "atomgrad.core",
+    "atomgrad.jobs",
     "atomgrad.cities",
     "atomgrad.citystats",
     "atomgrad.award",
@@ -85,6 +88,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "atomgrad.urls"
+
+# Long jobs (ceremony documents, the season's protocols): the Django tasks framework (the `django-tasks`
+# backport) with its database backend, so the queue needs no server of its own and a queued job survives a
+# restart; `manage.py db_worker` runs them (`make run` starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 WSGI_APPLICATION = "atomgrad.wsgi.application"
 
 TEMPLATES = [
@@ -100,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "atomgrad.core.context_processors.site",
                 "atomgrad.voting.context_processors.voter",
+                "atomgrad.bot.context_processors.telegram_bot",
             ],
         },
     },
@@ -227,6 +236,8 @@ TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.or
 TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
 # Interactive replies answered 429 are sent again after Telegram's retry_after, within this many seconds in all.
 TELEGRAM_RETRY_MAX_WAIT = float(os.environ.get("TELEGRAM_RETRY_MAX_WAIT", "20"))
+# The bot's @username for the site's links and QR codes; unset, it is asked from the Bot API (getMe) and cached.
+TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
 
 # --- Security -------------------------------------------------------------------------------------------
 # A site whose SITE_URL is https is production: secure cookies, HTTPS only (a redirect, and HSTS for a year,

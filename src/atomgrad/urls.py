@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from atomgrad.api import api, openapi_json
+from atomgrad.bot.site_views import city_poster
 
 admin.site.site_header = _("«Новые Созидатели» — администрирование")
 admin.site.site_title = _("atomgrad")
@@ -16,11 +17,13 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi_json"),
     path("telegram/", include("atomgrad.bot.urls")),
+    path("committee/posters/<slug:slug>.pdf", city_poster, name="city_poster"),
     path("", include("atomgrad.core.urls")),
     path("", include("atomgrad.award.urls")),
     path("", include("atomgrad.voting.urls")),
     path("", include("atomgrad.integrity.urls")),
     path("", include("atomgrad.results.urls")),
+    path("", include("atomgrad.jobs.urls")),
     path("", include("atomgrad.citystats.urls")),
 ]
 

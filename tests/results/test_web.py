@@ -210,7 +210,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client, two_cities):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.django_db(transaction=True)  # the queue's worker runs here and commits like a real one
 def test_organisers_build_documents_and_download_the_ledger_and_audit_log(client, two_cities):
+    from atomgrad.jobs.models import Job
+    from tests.jobs.helpers import run_worker
+
     home, away = two_cities
     year = home.season.year
     boss = organiser()
@@ -218,6 +222,7 @@ def test_organisers_build_documents_and_download_the_ledger_and_audit_log(client
     # nothing published yet: no documents, a clear message; the organisers' ledger download works already
     response = client.post(reverse("results:documents_make", args=[year]), follow=True)
     assert "Итоги сезона ещё не опубликованы" in response.content.decode()
+    assert not Job.objects.exists()
     ledger_lines = b"".join(client.get(reverse("results:export_ledger", args=[year])).streaming_content)
     assert ledger_lines.count(b"\n") == 19  # 13 + 6 votes
     client.logout()
@@ -227,10 +232,22 @@ def test_organisers_build_documents_and_download_the_ledger_and_audit_log(client
 
     sign_and_publish(home, publisher=boss)
     client.force_login(boss)
-    response = client.post(reverse("results:documents_make", args=[year]), follow=True)
-    assert "Документы сформированы: дипломов 4, грамот 3." in response.content.decode()
-    archive = client.get(reverse("results:documents_download", args=[year]))
-    assert archive.status_code == 200 and archive["Content-Disposition"].endswith(f'ceremony-documents-{year}.zip"')
+    response = client.post(reverse("results:documents_make", args=[year]))
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    run_worker()
+    page = client.get(response["Location"]).content.decode()
+    assert "Дипломов: 4, почётных грамот: 3" in page
+    archive = client.get(reverse("results:documents_download", args=[year]), follow=True)
+    assert archive.status_code == 200
+    assert archive["Content-Disposition"].endswith(f'filename="ceremony-documents-{year}.zip"')
+    # an archive built outside the queue (documents_store: the demo) is served when no job has finished
+    from atomgrad.results.services.documents import documents_store
+
+    Job.objects.all().delete()
+    documents_store(season=home.season, actor=boss)
+    stored = client.get(reverse("results:documents_download", args=[year]))
+    assert stored.status_code == 200 and b"".join(stored.streaming_content)[:2] == b"PK"
     audit = b"".join(client.get(reverse("results:audit_csv")).streaming_content).decode()
     assert "results_published" in audit and "protocol_signed" in audit and home.chair.username in audit
     # the public season page lists the published city's laureates and not the other city's numbers

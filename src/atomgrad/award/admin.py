@@ -46,8 +46,9 @@ class SeasonAdminForm(FreeTextFormMixin, forms.ModelForm):
 
     class Meta:
         model = Season
-        fields = ["year", "title", "cities", *SEASON_DATE_FIELDS, "min_age", "laureate_cooldown_years",
-                  "votes_per_voter", "laureate_min_valid_votes", "own_city_only", "counts_public"]
+        fields = ["year", "title", "cities", *SEASON_DATE_FIELDS, "ceremony_place", "min_age",
+                  "laureate_cooldown_years", "votes_per_voter", "laureate_min_valid_votes", "own_city_only",
+                  "counts_public"]
 
     def clean(self) -> dict[str, Any]:
         """The phase dates must follow each other (the database refuses them otherwise, less politely); a
@@ -90,7 +91,8 @@ class SeasonAdmin(admin.ModelAdmin):
     filter_horizontal = ["cities"]
     fieldsets = [
         (None, {"fields": ["year", "title", "cities"]}),
-        (_("Этапы (московское время)"), {"fields": [*SEASON_DATE_FIELDS, "change_reason", "confirm_change"]}),
+        (_("Этапы (московское время)"), {"fields": [*SEASON_DATE_FIELDS, "change_reason", "confirm_change",
+                                                 "ceremony_place"]}),
         (_("Правила сезона"), {"fields": ["min_age", "laureate_cooldown_years", "votes_per_voter",
                                           "laureate_min_valid_votes", "own_city_only", "counts_public"]}),
     ]

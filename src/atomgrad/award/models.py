@@ -33,6 +33,10 @@ class Season(models.Model):
     voting_close_at = models.DateTimeField(_("окончание голосования"))
     results_at = models.DateTimeField(_("объявление итогов"))
     ceremony_at = models.DateTimeField(_("церемония награждения"))
+    ceremony_place = models.CharField(
+        _("место церемонии"), max_length=300, blank=True,
+        help_text=_("Где пройдёт церемония награждения; показывается на страницах итогов."),
+    )
 
     min_age = models.PositiveSmallIntegerField(_("минимальный возраст соискателя"), default=18)
     laureate_cooldown_years = models.PositiveSmallIntegerField(

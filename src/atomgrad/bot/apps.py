@@ -12,3 +12,7 @@ class BotConfig(AppConfig):
         from atomgrad.bot.logsafety import install_token_redaction
 
         install_token_redaction()
+
+        from atomgrad.bot.jobs import register_jobs
+
+        register_jobs()

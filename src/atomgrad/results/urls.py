@@ -21,6 +21,7 @@ urlpatterns = [
     path("committee/results/audit.csv", committee.audit_download, name="audit_csv"),
     path("committee/results/<int:year>/publish/", committee.publish_season, name="publish_season"),
     path("committee/results/<int:year>/documents/", committee.documents_make, name="documents_make"),
+    path("committee/results/<int:year>/protocols/", committee.protocols_make, name="protocols_make"),
     path("committee/results/<int:year>/documents.zip", committee.documents_download, name="documents_download"),
     path("committee/results/<int:year>/<slug:slug>/", committee.review, name="review"),
     path("committee/results/<int:year>/<slug:slug>/annul/", committee.annul, name="annul"),

@@ -267,6 +267,7 @@ _SEASON_SETTINGS: dict[str, Any] = {
     "votes_per_voter": 3,
     "own_city_only": True,
     "counts_public": False,
+    "ceremony_place": "Москва, Центр «Атом» на ВДНХ",
 }
 
 

@@ -30,6 +30,8 @@ from atomgrad.cities.permissions import access_city, cities_for_user, user_is_or
 from atomgrad.core.errors import ApplicationError
 from atomgrad.integrity.permissions import findings_visible
 from atomgrad.integrity.selectors_review import finding_choices, finding_get, finding_views
+from atomgrad.jobs.selectors import job_latest, job_latest_done
+from atomgrad.jobs.services import job_start
 from atomgrad.results.forms import (
     AnnulForm,
     DisqualifyForm,
@@ -40,6 +42,7 @@ from atomgrad.results.forms import (
     SignForm,
     TieForm,
 )
+from atomgrad.results.jobs import CEREMONY_DOCUMENTS, SEASON_PROTOCOLS
 from atomgrad.results.models import CityDecision, CityProtocol
 from atomgrad.results.permissions import city_is_frozen, review_counts_visible, user_is_committee_member
 from atomgrad.results.selectors import (
@@ -60,7 +63,7 @@ from atomgrad.results.services.decisions import (
     decision_withdraw,
     tie_decide,
 )
-from atomgrad.results.services.documents import DOCUMENTS_STORAGE_PATH, documents_store
+from atomgrad.results.services.documents import DOCUMENTS_STORAGE_PATH
 from atomgrad.results.services.exports import audit_csv
 from atomgrad.results.services.protocol import protocol_attach_scan, protocol_generate, protocol_sign
 from atomgrad.results.services.publication import publication_publish_city, publication_publish_season
@@ -114,7 +117,12 @@ def index(request: HttpRequest) -> HttpResponse:
         statuses = season_city_statuses(season=season)
         allowed = {city.pk for city in cities}
         context["statuses"] = [status for status in statuses if status.city.pk in allowed]
-        context["documents_ready"] = storages["private"].exists(DOCUMENTS_STORAGE_PATH.format(year=season.year))
+        if context["is_organiser"]:
+            params = {"season": season.year}
+            context["documents_job"] = job_latest(kind=CEREMONY_DOCUMENTS, params=params)
+            context["protocols_job"] = job_latest(kind=SEASON_PROTOCOLS, params=params)
+            context["broadcast_job"] = job_latest(kind="results_broadcast", params=params)  # the bot's job
+            context["documents_stored"] = storages["private"].exists(DOCUMENTS_STORAGE_PATH.format(year=season.year))
     return render(request, "results/committee/index.html", context)
 
 
@@ -530,29 +538,41 @@ def publish_season(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_POST
-@never_cache
 @login_required
 def documents_make(request: HttpRequest, year: int) -> HttpResponse:
-    """Build the ceremony documents' ZIP into private storage (for a big season, use the `documents`
-    command: it shows progress)."""
+    """Queue the ceremony documents (a long job: the page that follows shows its progress)."""
+    return _job_start(request, year, CEREMONY_DOCUMENTS)
+
+
+@require_POST
+@login_required
+def protocols_make(request: HttpRequest, year: int) -> HttpResponse:
+    """Queue the ZIP of every city's protocol."""
+    return _job_start(request, year, SEASON_PROTOCOLS)
+
+
+def _job_start(request: HttpRequest, year: int, kind: str) -> HttpResponse:
     _organiser_or_404(request)
     season = _season_or_404(year)
     try:
-        summary = documents_store(season=season, actor=request.user)
+        job = job_start(kind=kind, actor=request.user, params={"season": season.year})
     except ApplicationError as error:
         _error_message(request, error)
-    else:
-        messages.success(request, _t("Документы сформированы: дипломов %(diplomas)s, грамот %(grants)s.")
-                         % {"diplomas": summary.diplomas, "grants": summary.grants})
-    return redirect(reverse("results:committee_index") + f"?season={season.year}")
+        return redirect(reverse("results:committee_index") + f"?season={season.year}")
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @require_GET
 @never_cache
 @login_required
-def documents_download(request: HttpRequest, year: int) -> FileResponse:
+def documents_download(request: HttpRequest, year: int) -> HttpResponse:
+    """The latest finished ceremony documents of the season (the job page has the same link), or else the
+    archive `documents_store` left (the demo builds it that way)."""
     _organiser_or_404(request)
     season = _season_or_404(year)
+    job = job_latest_done(kind=CEREMONY_DOCUMENTS, params={"season": season.year})
+    if job is not None:
+        return redirect("jobs:download", job_id=job.pk)
     storage = storages["private"]
     path = DOCUMENTS_STORAGE_PATH.format(year=season.year)
     if not storage.exists(path):

@@ -31,6 +31,7 @@ from atomgrad.results.selectors import (
 from atomgrad.results.services.documents import laureate_rows
 from atomgrad.results.services.exports import ledger_jsonl, results_csv, results_document, results_xlsx
 from atomgrad.results.services.tally import reason_label
+from atomgrad.results.showcase import laureate_cards, votes_chart
 
 # The verifier lives at the repository's root (verifier/), beside src/.
 VERIFIER_PATH = Path(settings.REPO_DIR) / "verifier" / "verify_atomgrad.py"
@@ -82,7 +83,9 @@ def season_summary(request: HttpRequest, year: int) -> HttpResponse:
         "votes_annulled": sum(city["votes_annulled"] for city in published),
         "votes_valid": sum(city["votes_valid"] for city in published),
     }
-    rows = [{"city": status.city, "data": by_slug.get(status.city.slug)} for status in statuses]
+    cards = laureate_cards(datas=published)
+    rows = [{"city": status.city, "data": by_slug.get(status.city.slug), "laureates": cards.get(status.city.slug, [])}
+            for status in statuses]
     return render(request, "results/public/season.html", {
         "season": season, "rows": rows, "totals": totals, "laureates": laureate_rows(published),
         "any_published": bool(published), "ledger_public": season_fully_published(season=season),
@@ -100,6 +103,8 @@ def city_result(request: HttpRequest, year: int, slug: str) -> HttpResponse:
         context["has_decisions"] = result.has_decisions
         context["reasons"] = [(reason_label(code), count) for code, count in result.data["annulled_by_reason"].items()]
         context["tie_groups"] = result.tie_groups
+        context["laureate_cards"] = laureate_cards(datas=[result.data]).get(city.slug, [])
+        context["chart"] = votes_chart(data=result.data, city_name=city.name)
     return render(request, "results/public/city.html", context)
 
 
