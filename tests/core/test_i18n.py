@@ -18,6 +18,7 @@ PO_PATH = LOCALE / "django.po"
 MO_PATH = LOCALE / "django.mo"
 
 CYRILLIC = re.compile("[А-Яа-яЁё]")
+QUOTED_LITERAL = re.compile("«[^»]*»")
 
 
 # --- the catalogue --------------------------------------------------------------------------------------
@@ -62,8 +63,10 @@ def test_every_entry_is_translated_and_none_is_fuzzy(po_entries):
     fuzzy = [entry["msgid"] for entry in messages if "fuzzy" in entry["flags"]]
     empty = [entry["msgid"] for entry in messages
              if any(entry[key] == "" for key in entry if str(key).startswith("msgstr"))]
+    # A literal the reader must type as it is (the import file's header «город») stays Russian, in «…».
     still_russian = [entry["msgid"] for entry in messages
-                     if any(CYRILLIC.search(str(entry[key])) for key in entry if str(key).startswith("msgstr"))]
+                     if any(CYRILLIC.search(QUOTED_LITERAL.sub("", str(entry[key])))
+                            for key in entry if str(key).startswith("msgstr"))]
     assert fuzzy == []
     assert empty == []
     assert still_russian == []
