@@ -10,7 +10,14 @@ from PIL import Image, ImageFile
 
 from atomgrad.award.models import Application
 from atomgrad.award.uploads import PHOTO_OUTPUT_LONG_SIDE, photo_prepare
-from tests.award.apply_support import consent_document, form_data, open_season, photo_upload, stored_files
+from tests.award.apply_support import (
+    consent_document,
+    form_data,
+    open_season,
+    petition_upload,
+    photo_upload,
+    stored_files,
+)
 from tests.factories import SphereFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +116,23 @@ def test_apply_posts_are_limited_per_address(client, season, sphere, settings, d
         client.post("/apply/", form_data(season, sphere, consent=None), REMOTE_ADDR=f"2001:db8:1:2::{suffix}")
     response = client.post("/apply/", form_data(season, sphere, consent=None), REMOTE_ADDR="2001:db8:1:2::ffff")
     assert response.status_code == 429
+
+
+def test_the_petition_is_parsed_only_when_everything_else_is_valid(client, season, sphere, monkeypatch):
+    from atomgrad.award import uploads
+
+    parsed: list[int] = []
+    real_reader = uploads.PdfReader
+
+    def reader(*args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(1)
+        return real_reader(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "PdfReader", reader)
+    collective = {"nomination_kind": "labour_collective", "nominator_name": "Коллектив школы № 7",
+                  "candidate_consent": "on"}
+    response = client.post("/apply/", form_data(season, sphere, consent=None, petition=petition_upload(),
+                                                **collective))
+    assert response.status_code == 200 and parsed == []  # the consent box was empty: no PDF parsed
+    response = client.post("/apply/", form_data(season, sphere, petition=petition_upload(), **collective))
+    assert response.status_code == 302 and parsed == [1]

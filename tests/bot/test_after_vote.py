@@ -181,3 +181,22 @@ def test_every_phase_is_worded_by_what_has_happened(driver: BotDriver, world, ph
     assert "(или" not in welcome and "итоги опубликованы" not in welcome
     driver.text(ANNA, "/results")
     assert results in driver.fake.texts(ANNA.id)[-1]
+
+
+def test_a_published_result_states_the_committees_decisions(driver: BotDriver, world) -> None:
+    from atomgrad.results.services.decisions import candidate_disqualify
+
+    first, second, _third = world.candidates
+    register(driver, ANNA, PHONE)
+    _vote(driver, ANNA, first)
+    _vote(driver, ANNA, second)
+    _close(world.season)
+    member = UserFactory(username="member-decides")
+    CommitteeMemberFactory(city=world.city, user=member, role=CommitteeRole.MEMBER, full_name="Членова Ч. Ч.")
+    candidate_disqualify(actor=member, season=world.season, city=world.city, candidate=first,
+                         reason="Подкуп избирателей")
+    _publish(world)
+    driver.text(ANNA, "/results")
+    text = driver.fake.texts(ANNA.id)[-1]
+    assert f"Снят с голосования: {first.full_name}." in text  # one man: «Снят», not «Сняты»
+    assert f"🥇 1 место — <b>{second.full_name}</b>" in text

@@ -62,7 +62,7 @@ def test_the_whole_journey_and_the_web_refuses_a_repeated_vote(
     driver.press(ANNA, "Поддержать")
     driver.press(ANNA, "Да, поддержать")
     reply = driver.fake.texts(ANNA.id)[-1]
-    assert f"Ваш голос за <b>{second.full_name}</b> учтён" in reply
+    assert "Ваш голос за <b>Борисову Беллу Борисовну</b> учтён" in reply  # the name declined (accusative)
     assert "Осталось голосов: 1 из 2" in reply
     (receipt,) = receipts_in(reply)
     assert f"https://atomgrad.example/verify/{receipt.replace('-', '')}/" in reply

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from atomgrad.award.models import ConsentKind
 from atomgrad.award.phases import Phase
+from atomgrad.core.names import name_case
 from atomgrad.voting.models import Vote
 from atomgrad.voting.receipts import receipt_display
 from tests.factories import CityFactory, ConsentDocumentFactory, SeasonFactory
@@ -42,7 +43,7 @@ def test_resident_verifies_a_phone_votes_twice_checks_a_receipt_and_is_refused_a
 
     # On the city page the resident presses «Голосовать» on a card: not logged in, so the log-in comes first.
     page.goto(f"{live_server.url}/cities/{city.slug}/")
-    page.get_by_role("link", name=f"Голосовать за {first.full_name}").click()
+    page.get_by_role("link", name=f"Голосовать за {name_case(first.full_name, 'accusative')}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Войти и голосовать")
     page.get_by_label("Номер мобильного телефона").fill(PHONE_TYPED)
     page.get_by_role("button", name="Получить код").click()
@@ -54,7 +55,7 @@ def test_resident_verifies_a_phone_votes_twice_checks_a_receipt_and_is_refused_a
     assert_no_phone(page)
 
     # Back at the candidate it was about: confirm, and the receipt is shown.
-    expect(page.get_by_text(re.compile(f"Вы голосуете за\\s+{first.full_name}"))).to_be_visible()
+    expect(page.get_by_text(re.compile(f"Вы голосуете за\\s+{name_case(first.full_name, 'accusative')}"))).to_be_visible()
     page.get_by_role("button", name="Подтвердить").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ваш голос принят")
     first_receipt = receipt_display(Vote.objects.get(candidate=first).receipt)
@@ -63,7 +64,7 @@ def test_resident_verifies_a_phone_votes_twice_checks_a_receipt_and_is_refused_a
 
     # The second vote, from the candidate's own page.
     page.goto(f"{live_server.url}/candidates/{second.pk}/")
-    page.get_by_role("button", name=f"Голосовать за {second.full_name}").click()
+    page.get_by_role("button", name=f"Голосовать за {name_case(second.full_name, 'accusative')}").click()
     page.get_by_role("button", name="Подтвердить").click()
     second_receipt = receipt_display(Vote.objects.get(candidate=second).receipt)
     expect(page.locator(".receipt-code")).to_have_text(second_receipt)
@@ -80,7 +81,7 @@ def test_resident_verifies_a_phone_votes_twice_checks_a_receipt_and_is_refused_a
 
     # A third vote: the card no longer offers it, and going to it directly is refused with the limit.
     page.goto(f"{live_server.url}/cities/{city.slug}/")
-    expect(page.get_by_role("button", name=f"Голосовать за {third.full_name}")).to_have_count(0)
+    expect(page.get_by_role("button", name=f"Голосовать за {name_case(third.full_name, 'accusative')}")).to_have_count(0)
     expect(page.get_by_text("Все ваши голоса отданы: 2 из 2.").first).to_be_visible()
     page.goto(f"{live_server.url}/vote/candidates/{third.pk}/")
     expect(page.get_by_role("alert")).to_contain_text("Вы уже отдали все голоса")

@@ -61,7 +61,7 @@ def test_the_annul_form_refuses_a_control_character_without_echoing_it(client):
                                  "reason": "Жалоба\x01 жителя"})
     assert response.status_code == 422
     html = response.content.decode()
-    assert "служебный (невидимый) символ U+0001" in html
+    assert "управляющие (невидимые) символы, например U+0001" in html
     assert "\x01" not in html and "Жалоба жителя" in html  # shown again to correct, without the character
     assert not VoteAnnulment.objects.exists()
 
@@ -74,6 +74,6 @@ def test_the_application_form_refuses_control_characters_at_their_field(client):
     response = client.post("/apply/", data)
     assert response.status_code in (200, 422)
     html = response.content.decode()
-    assert html.count("служебный (невидимый) символ") >= 2
+    assert html.count("управляющие (невидимые) символы") >= 2
     assert "\x0b" not in html and "\x1b" not in html
     assert not Application.objects.exists()

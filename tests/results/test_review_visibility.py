@@ -77,3 +77,13 @@ def test_another_citys_committee_gets_not_found(client, voting_city):
     client.force_login(other.chair)
     response = client.get(reverse("results:review", args=[voting_city.season.year, voting_city.city.slug]))
     assert response.status_code == 404
+
+
+def test_organisers_get_the_seasons_ledger_only_once_voting_closed_everywhere(client, voting_city):
+    url = reverse("results:export_ledger", args=[voting_city.season.year])
+    client.force_login(organiser())
+    assert client.get(url).status_code == 404  # the vote entries would give the running ranking
+    close_voting(voting_city.season)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).count(b"\n") == 16

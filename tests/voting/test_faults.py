@@ -143,6 +143,10 @@ class Faults:
         for pid in _wait_gone(_cluster_processes(self.datadir), 30):
             os.kill(pid, signal.SIGKILL)
         _wait_gone(_cluster_processes(self.datadir), 10)
+        # The killed postmaster may stay a zombie (a container's init need not reap orphans); PostgreSQL would
+        # take its lock file for a live server's. Every process of the cluster is gone: the lock is stale.
+        if not _alive(self.old_postmaster):
+            Path(self.datadir, "postmaster.pid").unlink(missing_ok=True)
         time.sleep(1.0)  # an outage the clients notice
         arguments = shlex.split(options)[1:]  # the postmaster's own command line, less the program
         bindir = self.pg.find_bindir()

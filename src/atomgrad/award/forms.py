@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from atomgrad.award.models import STORY_MAX_LENGTH, Application, ConsentDocument, NominationKind, Season, Sphere
 from atomgrad.award.selectors import sphere_list
 from atomgrad.award.services.applications import story_clean
-from atomgrad.award.uploads import UploadRejected, petition_prepare, photo_check_header, photo_prepare
+from atomgrad.award.uploads import (
+    UploadRejected,
+    petition_check_header,
+    petition_prepare,
+    photo_check_header,
+    photo_prepare,
+)
 from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.text import FreeTextFormMixin
@@ -216,13 +222,15 @@ class ApplicationForm(FreeTextFormMixin, forms.Form):
         return upload
 
     def clean_petition(self) -> Any:
+        """The signature only here; the PDF is parsed in `clean`, once every other field is valid."""
         upload = self.cleaned_data.get("petition")
         if not upload:
             return None
         try:
-            return petition_prepare(upload)
+            petition_check_header(upload)
         except UploadRejected as exc:
             raise forms.ValidationError(exc.message(_language())) from exc
+        return upload
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -246,11 +254,13 @@ class ApplicationForm(FreeTextFormMixin, forms.Form):
             data["consent_version"] = self.consent_document.version
             data.pop("consent", None)
             self.data = data
-        if not self.errors and cleaned.get("photo") is not None:
-            try:
-                cleaned["photo"] = photo_prepare(cleaned["photo"])
-            except UploadRejected as exc:
-                self.add_error("photo", exc.message(_language()))
+        # The expensive part last, and only for a post that is valid otherwise (docs/applications.md).
+        for field, prepare in (("photo", photo_prepare), ("petition", petition_prepare)):
+            if not self.errors and cleaned.get(field) is not None:
+                try:
+                    cleaned[field] = prepare(cleaned[field])
+                except UploadRejected as exc:
+                    self.add_error(field, exc.message(_language()))
         return cleaned
 
     @property

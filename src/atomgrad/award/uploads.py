@@ -272,6 +272,15 @@ def _petition_corrupt() -> UploadRejected:
     )
 
 
+def petition_check_header(upload: IO[bytes]) -> None:
+    """The cheap checks of a petition (size, the PDF signature); `petition_prepare` parses it later."""
+    if isinstance(upload, PreparedPetition):
+        return
+    data = _read_limited(upload, field="petition", what_ru="ходатайства", what_en="petition")
+    if not data.startswith(PDF_MAGIC):
+        raise _petition_not_pdf()
+
+
 def petition_prepare(upload: IO[bytes]) -> PreparedPetition:
     """Check a petition by its content: the PDF signature and a successful parse with at least one page."""
     if isinstance(upload, PreparedPetition):

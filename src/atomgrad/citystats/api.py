@@ -71,3 +71,13 @@ def method(request: HttpRequest, version: str | None = None) -> dict[str, object
         },
         "quality_of_life": loaded.document,
     }
+
+
+def _development_routes() -> None:
+    """What the cities do (master plans, contest, events) lives in api_development.py, under the same prefix."""
+    from atomgrad.citystats.api_development import router as development_router
+
+    router.add_router("", development_router)
+
+
+_development_routes()

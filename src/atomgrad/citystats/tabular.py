@@ -7,7 +7,9 @@ refusing; nothing is written unless the whole file is correct.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,6 +48,11 @@ def column_letter(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
+
+
+def cell_error(row: int, column: int, header: str, code: str, ru: str, en: str) -> CellError:
+    """The error of one cell; `column` is the 0-based index (written as its letter)."""
+    return CellError(row=row, column=column_letter(column), header=header, code=code, message_ru=ru, message_en=en)
 
 
 def refusal(errors: Sequence[CellError]) -> ApplicationError:
@@ -130,6 +137,57 @@ def decimal_parse(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
+
+
+def named_header_check(header: list[str], expected: Sequence[str]) -> tuple[dict[str, int], list[CellError]]:
+    """A layout of named columns (any order): each expected name once, nothing else. Returns each name's column
+    index; the errors say which column is extra, repeated or missing."""
+    errors: list[CellError] = []
+    columns: dict[str, int] = {}
+    wanted = set(expected)
+    for index, text in enumerate(header):
+        name = city_key(text)
+        if name not in wanted:
+            errors.append(cell_error(1, index, text, "column_unknown",
+                                     f"лишний столбец «{text[:40]}»" if text else "столбец без заголовка",
+                                     f"extra column “{text[:40]}”" if text else "a column without a header"))
+        elif name in columns:
+            errors.append(cell_error(1, index, text, "column_duplicate", f"столбец «{name}» повторяется",
+                                     f"column “{name}” appears twice"))
+        else:
+            columns[name] = index
+    for position, name in enumerate(expected):
+        if name not in columns:
+            errors.append(cell_error(1, position, name, "column_missing", f"нет столбца «{name}»",
+                                     f"the column “{name}” is missing"))
+    return columns, errors
+
+
+def kopecks_parse(text: str) -> int | None:
+    """Roubles with at most two decimals ("1 250 000,50") as kopecks; None when not such a number or negative."""
+    value = decimal_parse(text)
+    if value is None or value < 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None
+    return int(value * 100)
+
+
+_DATE_RU = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
+
+
+def date_parse(text: str) -> dt.date | None:
+    """A date written the Russian way (31.12.2026), in ISO 8601 (2026-12-31), or an XLSX date cell; None when
+    not a real date."""
+    match = _DATE_RU.match(text)
+    try:
+        if match:
+            return dt.date(int(match[3]), int(match[2]), int(match[1]))
+        match = _DATE_ISO.match(text)
+        if match:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return None
 
 
 def city_key(text: str) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -242,7 +242,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
     if not user_is_organiser(request.user):
-        return HttpResponseForbidden(_("Загружать индексы могут только организаторы."))
+        # A page, not bare text: the answer is shown in a browser.
+        return render(request, "citystats/forbidden.html",
+                      {"message": _("Загружать индексы могут только организаторы.")}, status=403)
     errors: list[dict[str, Any]] = []
     refusal = None
     form = IndexUploadForm(request.POST or None, request.FILES or None)

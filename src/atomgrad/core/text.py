@@ -39,10 +39,10 @@ def text_check(text: str, *, field: str, label_ru: str, label_en: str, multiline
     if found is not None:
         raise ApplicationError(
             "control_characters",
-            f"Поле «{label_ru}» содержит служебный (невидимый) символ U+{ord(found):04X}. Наберите текст заново "
-            "или вставьте его как простой текст.",
-            f"'{label_en}' holds an invisible control character U+{ord(found):04X}. Type the text again or paste "
-            "it as plain text.",
+            f"Поле «{label_ru}» содержит управляющие (невидимые) символы, например U+{ord(found):04X}. Наберите "
+            "текст заново или вставьте его как простой текст.",
+            f"'{label_en}' holds invisible control characters, for example U+{ord(found):04X}. Type the text again "
+            "or paste it as plain text.",
             status=422,
             details={"field": field, "character": f"U+{ord(found):04X}"},
         )
@@ -62,8 +62,8 @@ class ControlCharactersValidator:
         found = control_character_find(str(value), multiline=self.multiline)
         if found is not None:
             raise ValidationError(
-                _("Текст содержит служебный (невидимый) символ %(character)s. Наберите его заново или вставьте "
-                  "как простой текст."),
+                _("Текст содержит управляющие (невидимые) символы, например %(character)s. Наберите его заново или "
+                  "вставьте как простой текст."),
                 code=self.code, params={"character": f"U+{ord(found):04X}"},
             )
 

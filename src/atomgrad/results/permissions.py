@@ -100,3 +100,14 @@ def review_counts_visible(*, season: Season, city: City, now: dt.datetime | None
     vote. While the vote runs organisers follow the integrity signals instead (`integrity.permissions`).
     """
     return (now or timezone.now()) >= voting_closes_at(season=season, city_id=city.pk)
+
+
+def season_voting_over(*, season: Season, now: dt.datetime | None = None) -> bool:
+    """Has voting closed in every city of the season (extensions included)? Until then the season's ledger is
+    not even the organisers': its vote entries would give the running ranking."""
+    from atomgrad.voting.models import VotingExtension
+
+    now = now or timezone.now()
+    if now < season.voting_close_at:
+        return False
+    return not VotingExtension.objects.filter(season=season, closes_at__gt=now).exists()

@@ -19,8 +19,8 @@ from atomgrad.cities.models import City
 from atomgrad.citystats.models import YEAR_MAX, YEAR_MIN, IndexKind, IndexYear, UrbanScore
 from atomgrad.citystats.tabular import (
     CellError,
+    cell_error,
     city_key,
-    column_letter,
     decimal_parse,
     refusal,
     table_read,
@@ -60,8 +60,7 @@ def cities_by_key() -> dict[str, City]:
     return lookup
 
 
-def _error(row: int, column: int, header: str, code: str, ru: str, en: str) -> CellError:
-    return CellError(row=row, column=column_letter(column), header=header, code=code, message_ru=ru, message_en=en)
+_error = cell_error  # the shared constructor (tabular.py); the short name keeps the checks below readable
 
 
 def value_check(text: str, *, row: int, column: int, header: str, low: Decimal, high: Decimal,

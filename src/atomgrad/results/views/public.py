@@ -17,6 +17,7 @@ from atomgrad.award.models import Season
 from atomgrad.award.selectors import city_hall_of_fame, city_seasons
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
+from atomgrad.results.permissions import season_voting_over
 from atomgrad.results.selectors import (
     city_published_years,
     public_city_result,
@@ -147,9 +148,11 @@ def export_json(request: HttpRequest, year: int) -> JsonResponse:
 @require_GET
 def export_ledger(request: HttpRequest, year: int) -> StreamingHttpResponse:
     """The season's ledger as JSON Lines: public once every city's result is published (before that the vote
-    entries would reveal counts); organisers may download it at any time."""
+    entries would reveal counts); organisers may download it once voting has closed everywhere (while it runs
+    they follow the integrity signals, not the ranking)."""
     season = _season_or_404(year)
-    if not (season_fully_published(season=season) or user_is_organiser(request.user)):
+    if not (season_fully_published(season=season)
+            or (user_is_organiser(request.user) and season_voting_over(season=season))):
         raise Http404
     response = StreamingHttpResponse(ledger_jsonl(season=season), content_type="application/x-ndjson; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ledger-{season.year}.jsonl"'

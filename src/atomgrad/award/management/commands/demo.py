@@ -17,6 +17,7 @@ from atomgrad.award.services.demo import (
     season_is_demo,
 )
 from atomgrad.citystats.services.demo import citystats_demo_load
+from atomgrad.citystats.services.development_demo import development_demo_load
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.timefmt import to_moscow
 
@@ -74,6 +75,10 @@ class Command(BaseCommand):
         if stats.loaded:
             self.stdout.write(f"Demo indices (fictional values) loaded: {stats.years} years for {stats.cities} "
                               f"cities, at /stats/.")
+        development = development_demo_load(if_empty=if_empty)
+        if development.loaded:
+            self.stdout.write(f"Demo master plans, contest and {development.events} events (fictional) loaded, "
+                              f"at /stats/summary/.")
 
     def _progress(self, done: int, total: int) -> None:
         self.stdout.write(f"  applications {done:>5}/{total} ({done * 100 // total}%)")
