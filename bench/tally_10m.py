@@ -11,6 +11,9 @@
 2. Times the public verifier (verifier/verify_atomgrad.py, a separate stdlib-only process): the recount alone
    (chain + recount, no results file) and the full verification against the published results, each with its
    peak memory (max RSS) — run at a tenth of the size too, to show that the memory does not grow with votes.
+   The verifier uses every core (one worker process per core); the table gives its wall time, its CPU time
+   (its own and its workers') and the peak memory of the parent and of the largest worker. `--compare-single`
+   also runs it in one process (`--jobs 1`); `--workdir DIR --reuse` verifies ledgers generated there before.
 3. Times the server-side tally (`results.services.tally.city_tally`, the count a protocol states) on an embedded
    SQLite database loaded with `--db-votes` votes (bulk inserts), per city and for the whole season.
 
