@@ -8,6 +8,8 @@ line of output.
     raw --mode service|bare|commit --pairs FILE     the database writes of a vote in a tight loop, no HTTP
     queries --pairs FILE                            SQL statements of one vote through the full Django stack
     profile --pairs FILE                            cProfile of votes through the full Django stack
+    pgbench-script --pairs FILE --script OUT        the vote's own statements (voting.queries) as a pgbench
+                                                    script, for the database-only ceiling (PostgreSQL)
 
 Voters and tokens are made directly with the ORM and `voting.auth.token_issue` (verifying thousands of phone
 numbers by one-time codes would measure the SMS limits, not the vote). Everything else — the vote itself — is
@@ -23,6 +25,7 @@ import io
 import json
 import os
 import pstats
+import re
 import sys
 import time
 from typing import Any
@@ -319,6 +322,112 @@ def profile(*, pairs_path: str, top: int) -> dict[str, Any]:
             "report": out.getvalue()}
 
 
+# --- the database-only ceiling: the vote's statements as a pgbench script -------------------------------------
+
+_PLACEHOLDER = re.compile(r"%[s%]")
+
+
+def _bind(sql: str, *values: str) -> str:
+    """The statement with its `%s` placeholders replaced, in order, by SQL expressions (and `%%` by `%`)."""
+    remaining = list(values)
+
+    def replace(match: re.Match[str]) -> str:
+        return "%" if match.group() == "%%" else remaining.pop(0)
+
+    bound = _PLACEHOLDER.sub(replace, sql)
+    if remaining:
+        raise ValueError(f"{len(remaining)} values left over for {sql[:80]}")
+    return bound
+
+
+def pgbench_script(*, pairs_path: str, script_path: str) -> dict[str, Any]:
+    """Write a pgbench script that runs, per transaction, exactly the statements of `vote_cast` and the reads
+    before it, as `voting.queries` builds them for PostgreSQL, batched as the product batches them (pipeline
+    mode: the two reads; BEGIN + the first batch ending in the head's lock; the entry, the head's move, COMMIT
+    and the flush), with distinct (voter, candidate) pairs from FILE (kept in a table `bench_pairs`, looked up
+    by index inside each statement: no extra round trip). What Python computes (the entry's hash, the
+    pseudonym, the receipt) is computed by SQL here: the database does the same writes, nothing else."""
+    from atomgrad.core.rawsql import column, table
+    from atomgrad.voting import queries as q
+    from atomgrad.voting.auth import _token_digest
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("pgbench runs against PostgreSQL only")
+    with open(pairs_path) as handle:
+        pairs = json.load(handle)
+    season = Season.objects.get(year=SEASON_YEAR)
+    city = City.objects.get(slug=CITY_SLUG)
+    with connection.cursor() as sql:
+        sql.execute("DROP TABLE IF EXISTS bench_pairs")
+        sql.execute("CREATE TABLE bench_pairs (n integer PRIMARY KEY, voter_id bigint NOT NULL, "
+                    "candidate_id bigint NOT NULL, token_hash varchar(64) NOT NULL)")
+        for start in range(0, len(pairs), BATCH):
+            rows = [(start + index + 1, voter, candidate, _token_digest(token))
+                    for index, (voter, candidate, token) in enumerate(pairs[start:start + BATCH])]
+            sql.executemany("INSERT INTO bench_pairs VALUES (%s, %s, %s, %s)", rows)
+        sql.execute("ANALYZE bench_pairs")
+    vendor = "postgresql"
+    pair = "(SELECT {} FROM bench_pairs WHERE n = :n)".format
+    voter, candidate = pair("voter_id"), pair("candidate_id")
+    receipt = "('p' || lpad(:n::text, 9, '0'))"  # lower case: never one of the product's receipts
+    head = f"(SELECT {{}} FROM {table(LedgerHead)} WHERE {column(LedgerHead, 'season_id')} = {season.pk})".format  # noqa: S608
+    entry_hash = f"encode(sha256(convert_to({head('last_hash')} || :n::text, 'UTF8')), 'hex')"
+    pseudonym = "encode(sha256(convert_to('voter' || :n::text, 'UTF8')), 'hex')"
+    vote_id = f"(SELECT {column(Vote, 'id')} FROM {table(Vote)} WHERE {column(Vote, 'receipt')} = {receipt})"  # noqa: S608
+    statements = {
+        "reads": [
+            _bind(q._voter_by_token_sql(vendor), pair("token_hash"), "now()"),
+            _bind(q._candidate_sql(vendor), candidate, f"'{ApplicationStatus.ACCEPTED.value}'"),
+        ],
+        "first": [
+            "BEGIN",
+            "SET LOCAL synchronous_commit TO OFF",
+            _bind(q._vote_insert_sql(vendor), str(season.pk), voter, candidate, str(city.pk), f"'{Channel.API}'",
+                  "now()", receipt),
+            _bind(q._vote_signal_insert_sql(vendor), "1", "2", "0", receipt),
+            _bind(q._voter_take_vote_sql(vendor, with_city=season.own_city_only), voter,
+                  str(season.votes_per_voter), *([str(city.pk)] if season.own_city_only else [])),
+            _bind(q._tally_add_sql(vendor, upsert=True), str(season.pk), candidate, "1"),
+            _bind(q._ledger_head_lock_sql(vendor, for_update=True), str(season.pk)),
+        ],
+        "last": [
+            _bind(q._ledger_entry_insert_sql(vendor), str(season.pk), head("last_sequence + 1"), "'vote'", "now()",
+                  pseudonym, candidate, f"'{city.slug}'", f"'{Channel.API}'", vote_id, "NULL", "NULL", "NULL",
+                  head("last_hash"), entry_hash),
+            _bind(q._ledger_head_move_sql(vendor), head("last_sequence + 1"), entry_hash, "now()", str(season.pk)),
+            "COMMIT",
+            "SELECT pg_logical_emit_message(true, 'atomgrad.flush', '')",
+        ],
+    }
+    lines = ["-- The vote's statements (bench/_vote_db.py pgbench-script).",
+             "-- Run with -M prepared -D i=0 -D base=B -D clients=C: transaction i of client k takes pair",
+             "-- n = B + k + 1 + C * (i - 1), so every transaction of the run has a pair of its own.",
+             "\\set i :i + 1", "\\set n :base + :client_id + 1 + :clients * (:i - 1)"]
+    for batch in ("reads", "first", "last"):
+        lines.append("\\startpipeline")
+        lines.extend(f"{statement};" for statement in statements[batch])
+        lines.append("\\endpipeline")
+    with open(script_path, "w") as script:
+        script.write("\n".join(lines) + "\n")
+    # The ledger head alone (issue 14, goal 4): the application's work removed — no reads, no vote row, no
+    # counters; only the head's lock, an entry and the head's move, committed as the vote commits. The entries
+    # are of a non-vote kind (a vote entry needs a vote row of its own) pointing at entry 1.
+    head_only = [
+        "\\startpipeline", "BEGIN;", "SET LOCAL synchronous_commit TO OFF;",
+        _bind(q._ledger_head_lock_sql(vendor, for_update=True), str(season.pk)) + ";", "\\endpipeline",
+        "\\startpipeline",
+        _bind(q._ledger_entry_insert_sql(vendor), str(season.pk), head("last_sequence + 1"), "'annulment'", "now()",
+              pseudonym, str(pairs[0][1]), f"'{city.slug}'", "NULL", "NULL", "1", "'bench'", "'bench'",
+              head("last_hash"), entry_hash) + ";",
+        _bind(q._ledger_head_move_sql(vendor), head("last_sequence + 1"), entry_hash, "now()", str(season.pk)) + ";",
+        "COMMIT;", "SELECT pg_logical_emit_message(true, 'atomgrad.flush', '');", "\\endpipeline",
+    ]
+    with open(script_path + ".head", "w") as script:
+        script.write("\n".join([*lines[:5], *head_only]) + "\n")
+    return {"pairs": len(pairs), "statements": sum(len(batch) for batch in statements.values()),
+            "season": season.pk}
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -338,6 +447,9 @@ def main(argv: list[str]) -> int:
     p = sub.add_parser("profile")
     p.add_argument("--pairs", required=True)
     p.add_argument("--top", type=int, default=30)
+    p = sub.add_parser("pgbench-script")
+    p.add_argument("--pairs", required=True)
+    p.add_argument("--script", required=True)
     args = parser.parse_args(argv)
     if args.command == "prepare":
         result = prepare(voters=args.voters, candidates=args.candidates, votes_per_voter=args.votes_per_voter,
@@ -348,6 +460,8 @@ def main(argv: list[str]) -> int:
         result = raw(mode=args.mode, pairs_path=args.pairs, start_at=args.start_at)
     elif args.command == "queries":
         result = queries(pairs_path=args.pairs)
+    elif args.command == "pgbench-script":
+        result = pgbench_script(pairs_path=args.pairs, script_path=args.script)
     else:
         result = profile(pairs_path=args.pairs, top=args.top)
     _emit(result)

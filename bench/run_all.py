@@ -44,7 +44,9 @@ class Run:
 KNOWN: dict[str, list[Run]] = {
     # SQLite and a durable PostgreSQL (started by the script), concurrency 1/8/32/64 (10 s each at most),
     # the HTTP floor, 500 votes/s for 10 s, the raw ceiling (1,000 votes each).
-    "vote_http": [Run(["--level-seconds", "10", "--rate-seconds", "10", "--raw", "1000"], timeout=900)],
+    # PostgreSQL's database-only ceiling: the vote's statements by pgbench, 1,000 votes a level.
+    "vote_http": [Run(["--level-seconds", "10", "--rate-seconds", "10", "--raw", "1000", "--pgbench", "1000"],
+                      timeout=900)],
     # Vote callbacks through the bot's dispatcher against the fake Bot API, on SQLite and durable PostgreSQL.
     "bot_updates": [
         Run(["--updates", "300", "--concurrency", "1", "8", "32"], variant="sqlite", timeout=420),

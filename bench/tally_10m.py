@@ -11,6 +11,9 @@
 2. Times the public verifier (verifier/verify_atomgrad.py, a separate stdlib-only process): the recount alone
    (chain + recount, no results file) and the full verification against the published results, each with its
    peak memory (max RSS) — run at a tenth of the size too, to show that the memory does not grow with votes.
+   The verifier uses every core (one worker process per core); the table gives its wall time, its CPU time
+   (its own and its workers') and the peak memory of the parent and of the largest worker. `--compare-single`
+   also runs it in one process (`--jobs 1`); `--workdir DIR --reuse` verifies ledgers generated there before.
 3. Times the server-side tally (`results.services.tally.city_tally`, the count a protocol states) on an embedded
    SQLite database loaded with `--db-votes` votes (bulk inserts), per city and for the whole season.
 
@@ -31,10 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, REPO_DIR, SRC_DIR, bench_env, fmt, machine_info, say, table  # noqa: E402
+from _common import PYTHON, REPO_DIR, SRC_DIR, bench_env, fmt, load_average, machine_info, say, table  # noqa: E402
 
 sys.path.insert(0, str(SRC_DIR))
 from atomgrad.voting.ledger import ENTRY_FIELDS, GENESIS_HASH  # noqa: E402 - pure module, no Django
@@ -145,8 +149,16 @@ def generate(path: Path, results_path: Path, *, votes: int, cities: int, candida
             "reversals": reversals, "voters": voter_number, "head": previous}
 
 
-def run_verifier(*args: Path | str) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MiB, first output line) of one verifier run in its own process (stdlib only)."""
+@dataclass
+class VerifierRun:
+    seconds: float  # wall clock
+    cpu: float  # user + system CPU seconds of the verifier and its worker processes
+    peak: float  # MiB, the verifier's own process
+    worker_peak: float  # MiB, the largest worker process (0 when it ran alone)
+
+
+def run_verifier(*args: Path | str, jobs: int = 0) -> VerifierRun:
+    """One verifier run in its own process (stdlib only): its time, CPU and peak memory (max RSS)."""
     code = (
         "import resource, runpy, sys, time\n"
         "sys.argv = sys.argv[1:]\n"
@@ -156,16 +168,18 @@ def run_verifier(*args: Path | str) -> tuple[float, float, str]:
         "except SystemExit as exit_:\n"
         "    status = exit_.code\n"
         "elapsed = time.perf_counter() - start\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-        "print(f'BENCH {elapsed:.3f} {peak:.1f} {status}', file=sys.stderr)\n"
+        "me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime\n"
+        "print(f'BENCH {elapsed:.3f} {cpu:.3f} {me.ru_maxrss / 1024:.1f} {kids.ru_maxrss / 1024:.1f} {status}',\n"
+        "      file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(VERIFIER), *map(str, args), "--quiet"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(VERIFIER), *map(str, args), "--quiet",
+                             "--jobs", str(jobs)], capture_output=True, text=True, check=False)
     marker = next(line for line in result.stderr.splitlines() if line.startswith("BENCH "))
-    _, seconds, peak, status = marker.split()
+    _, seconds, cpu, peak, worker_peak, status = marker.split()
     if status not in ("0", "None"):
         raise SystemExit(f"the verifier refused the generated season: {result.stdout.strip()}")
-    return float(seconds), float(peak), result.stdout.strip()
+    return VerifierRun(float(seconds), float(cpu), float(peak), float(worker_peak))
 
 
 DB_PHASE = r'''
@@ -285,6 +299,11 @@ def main() -> None:
     parser.add_argument("--db-votes", type=int, default=1_000_000,
                         help="votes loaded into SQLite for the server-side tally (0: skip)")
     parser.add_argument("--workdir", help="where the files go (default: a temporary folder, removed)")
+    parser.add_argument("--sizes", type=int, nargs="*", help="season sizes to verify (default: a tenth and --votes)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --workdir: verify the ledgers already generated there instead of generating anew")
+    parser.add_argument("--compare-single", action="store_true",
+                        help="also run the verifier in one process (--jobs 1), for the ratio")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="atomgrad-tally-bench-") as scratch:
@@ -293,26 +312,40 @@ def main() -> None:
         say("## Tally and public recount of a season")
         say(table(["fact", "value"], [[key, value] for key, value in machine_info().items()], title="Machine"))
         rows = []
-        sizes = sorted({max(args.votes // 10, 1000), args.votes})
+        sizes = args.sizes or sorted({max(args.votes // 10, 1000), args.votes})
         for size in sizes:
             ledger_path, results_path = workdir / f"ledger-{size}.jsonl", workdir / f"results-{size}.json"
+            meta_path = workdir / f"ledger-{size}.meta.json"
             start = time.perf_counter()
-            made = generate(ledger_path, results_path, votes=size, cities=args.cities, candidates=args.candidates,
-                            k=args.k, annul_fraction=args.annul, seed=size)
-            generation = time.perf_counter() - start
-            recount_seconds, recount_peak, _ = run_verifier(ledger_path)
-            verify_seconds, verify_peak, _ = run_verifier(ledger_path, results_path)
-            rows.append([made["votes"], made["entries"], made["annulments"], made["reversals"],
-                         round(ledger_path.stat().st_size / 2**20), generation, recount_seconds, recount_peak,
-                         verify_seconds, verify_peak, made["entries"] / verify_seconds])
-            say(f"  {fmt(size)} votes: generated in {generation:.1f} s, recount {recount_seconds:.1f} s "
-                f"({recount_peak:.0f} MiB), verification {verify_seconds:.1f} s ({verify_peak:.0f} MiB)")
-            for path in (ledger_path, results_path):
+            if args.reuse and meta_path.exists() and ledger_path.exists() and results_path.exists():
+                made = json.loads(meta_path.read_text())
+                generation = float(made.get("seconds", 0.0))
+            else:
+                made = generate(ledger_path, results_path, votes=size, cities=args.cities,
+                                candidates=args.candidates, k=args.k, annul_fraction=args.annul, seed=size)
+                generation = time.perf_counter() - start
+                meta_path.write_text(json.dumps({**made, "seconds": generation}))
+            modes = [("parallel", 0)] + ([("one process", 1)] if args.compare_single else [])
+            for mode, jobs in modes:
+                load_before = load_average()
+                recount = run_verifier(ledger_path, jobs=jobs)
+                verify = run_verifier(ledger_path, results_path, jobs=jobs)
+                rows.append([made["votes"], made["entries"], made["annulments"], made["reversals"],
+                             round(ledger_path.stat().st_size / 2**20), mode, generation, recount.seconds,
+                             recount.cpu, verify.seconds, verify.cpu, verify.peak, verify.worker_peak,
+                             made["entries"] / verify.seconds, f"{load_before} → {load_average()}"])
+                say(f"  {fmt(size)} votes ({mode}): generated in {generation:.1f} s, recount {recount.seconds:.1f} s "
+                    f"wall / {recount.cpu:.1f} s CPU, verification {verify.seconds:.1f} s wall / {verify.cpu:.1f} s "
+                    f"CPU (peak {verify.peak:.0f} MiB, workers {verify.worker_peak:.0f} MiB each); "
+                    f"load {load_before} → {load_average()}")
+            for path in (ledger_path, results_path, meta_path):
                 if not args.workdir:
                     path.unlink()
-        say(table(["votes", "ledger entries", "annulments", "reversals", "ledger MiB", "generate s",
-                   "recount s", "recount peak MiB", "verify s", "verify peak MiB", "entries/s verified"], rows,
-                  title="Public verifier (stdlib only, streaming, two passes over the file)"))
+        say(table(["votes", "ledger entries", "annulments", "reversals", "ledger MiB", "verifier", "generate s",
+                   "recount s", "recount CPU s", "verify s", "verify CPU s", "verify peak MiB",
+                   "worker peak MiB", "entries/s verified", "load average"], rows,
+                  title=f"Public verifier (stdlib only, streaming, two passes; parallel: one worker per core, "
+                        f"{os.cpu_count()} here)"))
         if args.db_votes:
             say(f"\n  loading {fmt(args.db_votes)} votes into SQLite for the server-side tally…")
             db = run_db_phase(votes=args.db_votes, cities=args.cities, candidates=args.candidates, k=args.k,

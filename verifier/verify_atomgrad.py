@@ -23,6 +23,12 @@ per-candidate counters and the annulments (an annulment names its vote only by s
 fields can be compared only once the annulment is known: the second pass reads just those votes' lines). So
 memory grows with the number of annulments and candidates, not votes. `--count-voters` also checks the number
 of voters per city, which needs the set of voter pseudonyms (memory grows with the voters).
+
+It uses every core (the standard library's multiprocessing): each entry carries its predecessor's hash, so the
+file is cut into ranges at line boundaries, one worker per core checks and counts a range at a time, and the
+ranges are joined hash to hash (see "The parallel recount" below). `--jobs 1` keeps to one process; a gzip file or
+one under 32 MiB is read by one process anyway. Whenever anything disagrees, the single-process pass reads the
+file again to name the first disagreement: the answer is the same, word for word, with one process or many.
 """
 
 from __future__ import annotations
@@ -32,10 +38,13 @@ import bisect
 import gzip
 import hashlib
 import json
+import multiprocessing
+import os
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -225,6 +234,29 @@ def check_shape(entry: Any, where: str) -> None:
         raise Disagreement(f"{where}: unknown kind {entry['kind']!r}")
 
 
+def apply_annulment(annulments: Annulments, count: Count, *, kind: str, sequence: int, target: int, voter: str,
+                    candidate: int, city: str, reason_code: str, where: str) -> None:
+    """An annulment or a reversal, in ledger order: it must act on a vote not yet annulled, or on an annulment in
+    force of the same voter, candidate and city."""
+    if kind == KIND_ANNULMENT:
+        if target in annulments.in_force:
+            raise Disagreement(f"{where}: annuls vote {target}, which an earlier entry already annulled")
+        annulments.add(sequence=sequence, vote_sequence=target, voter=voter, candidate=candidate, city=city,
+                       reason=reason_code)
+        count.annulled += 1
+        count.by_reason[reason_code] = count.by_reason.get(reason_code, 0) + 1
+    else:
+        index = annulments.find(target)
+        if index is None or annulments.reversed[index]:
+            raise Disagreement(f"{where}: reverses entry {target}, which is not an annulment in force")
+        if not annulments.matches(index, voter=voter, candidate=candidate, city=city):
+            raise Disagreement(f"{where}: the reversal does not match the annulment {target} it reverses")
+        annulments.reversed[index] = 1
+        annulments.in_force.discard(annulments.vote_sequences[index])
+        count.annulled -= 1
+        count.by_reason[annulments.reason_of(index)] -= 1
+
+
 def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Recount:
     """Chain, counters and annulments, in one streaming read."""
     recount = Recount(voters={} if count_voters else None)
@@ -279,24 +311,9 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
             reason_code = entry["reason_code"]
             if target is None or target >= sequence or not reason_code:
                 raise Disagreement(f"{where}: a {kind} must point at an earlier entry and give a reason code")
-            annulments = recount.annulments
-            if kind == KIND_ANNULMENT:
-                if target in annulments.in_force:
-                    raise Disagreement(f"{where}: annuls vote {target}, which an earlier entry already annulled")
-                annulments.add(sequence=sequence, vote_sequence=target, voter=entry["voter"], candidate=candidate,
-                               city=city, reason=reason_code)
-                count.annulled += 1
-                count.by_reason[reason_code] = count.by_reason.get(reason_code, 0) + 1
-            else:
-                index = annulments.find(target)
-                if index is None or annulments.reversed[index]:
-                    raise Disagreement(f"{where}: reverses entry {target}, which is not an annulment in force")
-                if not annulments.matches(index, voter=entry["voter"], candidate=candidate, city=city):
-                    raise Disagreement(f"{where}: the reversal does not match the annulment {target} it reverses")
-                annulments.reversed[index] = 1
-                annulments.in_force.discard(annulments.vote_sequences[index])
-                count.annulled -= 1
-                count.by_reason[annulments.reason_of(index)] -= 1
+            apply_annulment(recount.annulments, count, kind=kind, sequence=sequence, target=target,
+                            voter=entry["voter"], candidate=candidate, city=city, reason_code=reason_code,
+                            where=where)
         recount.last_sequence_of_city[city] = sequence
         previous_hash = digest
         expected_sequence += 1
@@ -333,6 +350,270 @@ def second_pass(path: str, recount: Recount) -> None:
         if position == len(order):
             return
         next_vote = annulments.vote_sequences[order[position]]
+
+
+# --- The parallel recount (the same checks, spread over every core) -----------------------------------------------
+#
+# Every entry carries its predecessor's hash, so each entry's own checks (its JSON, its shape, its hash) need no
+# other entry: the file is cut into byte ranges at line boundaries, worker processes check and count a range each
+# and hand back their counters, the first and last hash and sequence of the range, and its annulments; this process
+# joins the ranges (each range's first prev_hash must be the previous range's last hash, its first sequence the
+# next number), adds the counters up in file order and replays the annulments in ledger order, as the single pass
+# does. The parallel path only ever says OK: at the first thing a range or a join does not like, the file is read
+# again by the single-process path, which names the first disagreement, with its line, exactly as it always has.
+
+CHUNKS_PER_JOB = 8  # more ranges than workers, so that a worker slowed by the machine does not hold up the rest
+MAX_CHUNK_BYTES = 64 * 2**20
+AUTO_PARALLEL_BYTES = 32 * 2**20  # below this the single process is as fast as starting the workers
+
+
+@dataclass
+class Chunk:
+    """What a worker found in its byte range [start, end): the range's entries were consecutive and each sound."""
+    start: int
+    end: int
+    entries: int = 0
+    first_sequence: int = 0
+    first_prev_hash: str = ""
+    last_hash: str = ""
+    season: int | None = None
+    cast: dict[tuple[str, int], int] = field(default_factory=dict)  # in order of first appearance
+    records: list[tuple[int, str, int, str, int, str, str]] = field(default_factory=list)
+    last_sequence_of_city: dict[str, int] = field(default_factory=dict)
+    hashes_at: dict[int, str] = field(default_factory=dict)
+    voters: dict[str, set[str]] | None = None
+
+
+def chunk_bounds(path: str, jobs: int) -> list[tuple[int, int]]:
+    """Byte ranges of about size / (jobs · CHUNKS_PER_JOB) bytes (at most MAX_CHUNK_BYTES), each starting at a
+    line's first byte."""
+    with open(path, "rb") as stream:
+        size = stream.seek(0, 2)
+        step = max(1, min(MAX_CHUNK_BYTES, size // (jobs * CHUNKS_PER_JOB)))
+        starts = [0]
+        offset = step
+        while offset < size:
+            stream.seek(offset - 1)
+            stream.readline()  # to the end of the line holding byte offset - 1
+            boundary = stream.tell()
+            if boundary >= size:
+                break
+            if boundary > starts[-1]:
+                starts.append(boundary)
+            offset = max(boundary, offset) + step
+    return list(zip(starts, [*starts[1:], size], strict=True))
+
+
+def _byte_lines(path: str, start: int, end: int) -> Iterator[bytes]:
+    """The non-empty lines of the range (as entry_lines skips empty ones)."""
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        position = start
+        for line in stream:
+            position += len(line)
+            if len(line) > 2 or line.strip():
+                yield line
+            if position >= end:
+                return
+
+
+def scan_chunk(task: tuple[str, int, int, frozenset[int], bool]) -> Chunk | None:
+    """A worker's share of the first pass; None if anything in the range is wrong (the single pass will say
+    what)."""
+    path, start, end, wanted_hashes, count_voters = task
+    try:
+        return _scan_chunk(path, start, end, wanted_hashes, count_voters)
+    except Exception:  # whatever it is, the single-process pass reports it in its own words
+        return None
+
+
+def _scan_chunk(path: str, start: int, end: int, wanted_hashes: frozenset[int], count_voters: bool) -> Chunk | None:
+    chunk = Chunk(start=start, end=end, voters={} if count_voters else None)
+    cast, records, last_of_city, voters = chunk.cast, chunk.records, chunk.last_sequence_of_city, chunk.voters
+    decode, sound, digest_of = _DECODER.decode, shape_is_sound, canonical_hash
+    expected = -1
+    previous = ""
+    for line in _byte_lines(path, start, end):
+        entry = decode(line.decode("utf-8"))
+        if not sound(entry):
+            return None
+        sequence = entry["sequence"]
+        if expected < 0:
+            expected, chunk.first_sequence = sequence, sequence
+            chunk.first_prev_hash, chunk.season = entry["prev_hash"], entry["season"]
+        elif sequence != expected or entry["prev_hash"] != previous or entry["season"] != chunk.season:
+            return None
+        claimed = entry.pop("entry_hash")
+        digest = digest_of(entry)
+        if claimed != digest:
+            return None
+        if sequence in wanted_hashes:
+            chunk.hashes_at[sequence] = digest
+        city = entry["city"]
+        key = (city, entry["candidate"])
+        kind = entry["kind"]
+        if kind == KIND_VOTE:
+            if entry["channel"] is None or entry["target_sequence"] is not None:
+                return None
+            cast[key] = cast.get(key, 0) + 1
+            if voters is not None:
+                voters.setdefault(city, set()).add(entry["voter"])
+        else:
+            target = entry["target_sequence"]
+            if target is None or target >= sequence or not entry["reason_code"]:
+                return None
+            cast.setdefault(key, 0)
+            records.append((sequence, kind, target, entry["voter"], key[1], city, entry["reason_code"]))
+        last_of_city[city] = sequence
+        previous = digest
+        expected += 1
+    chunk.entries = 0 if expected < 0 else expected - chunk.first_sequence
+    chunk.last_hash = previous
+    return chunk
+
+
+class _Fallback(Exception):
+    """The parallel pass met something it leaves to the single-process pass to name."""
+
+
+def _in_order(pool: Executor, function: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+    """The results of `function` over `tasks`, in the tasks' order, computed by the pool's workers."""
+    for future in [pool.submit(function, task) for task in tasks]:
+        yield future.result()
+
+
+def parallel_first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool, jobs: int,
+                        pool: Executor) -> tuple[Recount, list[Chunk]]:
+    recount = Recount(voters={} if count_voters else None)
+    previous_hash = GENESIS_HASH
+    expected_sequence = 1
+    tasks = [(path, start, end, frozenset(wanted_hashes), count_voters) for start, end in chunk_bounds(path, jobs)]
+    chunks = []
+    for chunk in _in_order(pool, scan_chunk, tasks):
+        if chunk is None:
+            raise _Fallback
+        if chunk.entries:
+            if chunk.first_sequence != expected_sequence or chunk.first_prev_hash != previous_hash:
+                raise _Fallback
+            if recount.season is None:
+                recount.season = chunk.season
+            elif chunk.season != recount.season:
+                raise _Fallback
+        for (city, candidate), cast in chunk.cast.items():
+            city_counts = recount.counts.get(city)
+            if city_counts is None:
+                city_counts = recount.counts[city] = {}
+            count = city_counts.get(candidate)
+            if count is None:
+                count = city_counts[candidate] = Count()
+            count.cast += cast
+        for sequence, kind, target, voter, candidate, city, reason_code in chunk.records:
+            try:
+                apply_annulment(recount.annulments, recount.counts[city][candidate], kind=kind, sequence=sequence,
+                                target=target, voter=voter, candidate=candidate, city=city,
+                                reason_code=reason_code, where="")
+            except Disagreement:
+                raise _Fallback from None
+        recount.last_sequence_of_city.update(chunk.last_sequence_of_city)
+        recount.hashes_at.update(chunk.hashes_at)
+        if recount.voters is not None and chunk.voters is not None:
+            for city, names in chunk.voters.items():
+                recount.voters.setdefault(city, set()).update(names)
+        if chunk.entries:
+            previous_hash = chunk.last_hash
+            expected_sequence += chunk.entries
+        chunk.cast, chunk.records, chunk.voters, chunk.hashes_at = {}, [], None, {}  # keep only the range
+        chunks.append(chunk)
+    recount.entries = expected_sequence - 1
+    recount.head_hash = previous_hash
+    return recount, chunks
+
+
+def read_votes(task: tuple[str, int, int, int, list[int]]) -> list[tuple[int, Any, Any, Any, Any]] | None:
+    """A worker's share of the second pass: (sequence, kind, voter, candidate, city) of the wanted lines."""
+    path, start, end, first_sequence, wanted = task
+    try:
+        found = []
+        position = 0
+        for sequence, line in enumerate(_byte_lines(path, start, end), start=first_sequence):
+            if sequence == wanted[position]:
+                vote = _DECODER.decode(line.decode("utf-8"))
+                found.append((sequence, vote["kind"], vote["voter"], vote["candidate"], vote["city"]))
+                position += 1
+                if position == len(wanted):
+                    break
+        return found
+    except Exception:  # the single-process pass reports it
+        return None
+
+
+def parallel_second_pass(path: str, recount: Recount, chunks: list[Chunk], pool: Executor) -> None:
+    """The second pass's checks, each range's annulled votes read by a worker. Any mismatch: the single-process
+    second pass names it."""
+    annulments = recount.annulments
+    if not len(annulments):
+        return
+    targets = sorted(set(annulments.vote_sequences))
+    tasks = []
+    for chunk in chunks:
+        if chunk.entries:
+            low = bisect.bisect_left(targets, chunk.first_sequence)
+            high = bisect.bisect_left(targets, chunk.first_sequence + chunk.entries)
+            if high > low:
+                tasks.append((path, chunk.start, chunk.end, chunk.first_sequence, targets[low:high]))
+    votes: dict[int, tuple[int, Any, Any, Any, Any]] = {}
+    for found in _in_order(pool, read_votes, tasks):
+        if found is None:
+            raise _Fallback
+        votes.update((vote[0], vote) for vote in found)
+    for index in range(len(annulments)):
+        vote = votes.get(annulments.vote_sequences[index])
+        if vote is None or vote[1] != KIND_VOTE \
+                or not annulments.matches(index, voter=vote[2], candidate=vote[3], city=vote[4]):
+            raise _Fallback
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def recount_ledger(path: str, *, wanted_hashes: set[int], count_voters: bool, jobs: int) -> Recount:
+    """Both passes: in `jobs` worker processes (0: one per core, for a plain file of AUTO_PARALLEL_BYTES or more),
+    or in this process alone (`jobs` 1, a gzip file, a small file, or anything the parallel pass leaves to it)."""
+    workers = jobs or usable_cores()
+    parallel = workers > 1 and not path.endswith(".gz")
+    if parallel and not jobs:
+        try:
+            parallel = os.path.getsize(path) >= AUTO_PARALLEL_BYTES
+        except OSError:
+            parallel = False  # the single pass reports the file it cannot read
+    if parallel:
+        try:
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context())
+        except (OSError, NotImplementedError):  # no processes to be had here: one is enough
+            pool = None
+        if pool is not None:
+            try:
+                try:
+                    recount, chunks = parallel_first_pass(path, wanted_hashes=wanted_hashes,
+                                                          count_voters=count_voters, jobs=workers, pool=pool)
+                except (_Fallback, BrokenExecutor):  # BrokenExecutor: a worker died (out of memory, killed)
+                    pass
+                else:
+                    try:
+                        parallel_second_pass(path, recount, chunks, pool)
+                    except (_Fallback, BrokenExecutor):
+                        second_pass(path, recount)  # names the annulment that does not match its vote
+                    return recount
+            finally:
+                # Ranges not started yet are dropped; those under way finish (a worker cannot be interrupted).
+                pool.shutdown(wait=True, cancel_futures=True)
+    recount = first_pass(path, wanted_hashes=wanted_hashes, count_voters=count_voters)
+    second_pass(path, recount)
+    return recount
 
 
 def _is_int(value: Any) -> bool:
@@ -504,7 +785,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count-voters", action="store_true",
                         help="also check the voters per city (memory grows with the number of voters)")
     parser.add_argument("--quiet", action="store_true", help="print only a disagreement")
+    parser.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="worker processes (default: one per core, for a plain file of 32 MiB or more; "
+                             "1: this process alone)")
     args = parser.parse_args(argv)
+    if args.jobs < 0:
+        parser.error("--jobs must be 0 (one per core) or more")
 
     head: tuple[int, str] | None = None
     if args.head:
@@ -526,8 +812,8 @@ def main(argv: list[str] | None = None) -> int:
             say(str(error), sys.stderr)
             return 2
     try:
-        recount = first_pass(args.ledger, wanted_hashes=wanted_sequences(results), count_voters=args.count_voters)
-        second_pass(args.ledger, recount)
+        recount = recount_ledger(args.ledger, wanted_hashes=wanted_sequences(results),
+                                 count_voters=args.count_voters, jobs=args.jobs)
         if head is not None and (recount.entries, recount.head_hash) != head:
             raise Disagreement(f"the ledger ends at entry {recount.entries} with hash {recount.head_hash}, "
                                f"not {args.head}")

@@ -295,7 +295,7 @@ def _fuzz_results(entries: list[dict]) -> dict:  # type: ignore[type-arg]
         ]}]}
 
 
-def _run_in_process(*paths: Path) -> tuple[int, str]:
+def _run_in_process(*paths: Path, extra: tuple[str, ...] = ()) -> tuple[int, str]:
     """main() with stdout and stderr as strict UTF-8 streams, like a terminal's: printing a lone surrogate would
     raise, as it does for a real user."""
     import contextlib
@@ -305,7 +305,7 @@ def _run_in_process(*paths: Path) -> tuple[int, str]:
     out_text = io.TextIOWrapper(out, encoding="utf-8", errors="strict")
     err_text = io.TextIOWrapper(err, encoding="utf-8", errors="strict")
     with contextlib.redirect_stdout(out_text), contextlib.redirect_stderr(err_text):
-        code = FUZZ_VERIFIER.main([*map(str, paths), "--count-voters"])
+        code = FUZZ_VERIFIER.main([*map(str, paths), "--count-voters", *extra])
     out_text.flush()
     return code, out.getvalue().decode("utf-8")
 
@@ -388,3 +388,117 @@ def test_a_laureate_below_the_published_minimum_is_named(exported, tmp_path):
     (tmp_path / "minimum.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     result = verify(ledger_path, tmp_path / "minimum.json")
     assert result.returncode == 1 and "below the season's minimum" in result.stdout
+
+
+# --- the parallel recount: the same answer, word for word, as the single process -----------------------------------
+
+
+def _tampered_variants(ledger_path: Path, results_path: Path, tmp_path: Path) -> list[tuple[Path, Path | None]]:
+    """The honest export and a dozen ways of spoiling it, each a (ledger, results) pair."""
+    entries = _lines(ledger_path)
+    variants: list[tuple[Path, Path | None]] = [(ledger_path, results_path), (ledger_path, None)]
+
+    def add(name: str, changed: list[dict], *, rehash: bool = False) -> None:  # type: ignore[type-arg]
+        if rehash:
+            previous = ledger.GENESIS_HASH
+            for entry in changed:
+                entry["prev_hash"] = previous
+                entry["entry_hash"] = previous = ledger.entry_hash(entry)
+        _write(tmp_path / name, changed)
+        variants.extend([(tmp_path / name, results_path), (tmp_path / name, None)])
+
+    changed = _lines(ledger_path)
+    changed[4]["candidate"] += 1
+    add("candidate.jsonl", changed)
+    add("candidate-rehashed.jsonl", changed, rehash=True)
+    add("dropped.jsonl", entries[:5] + entries[6:])
+    add("swapped.jsonl", entries[:7] + [entries[8], entries[7]] + entries[9:])
+    add("short.jsonl", entries[:-1])
+    changed = _lines(ledger_path)
+    annulment = next(entry for entry in changed if entry["kind"] == "annulment")
+    annulment["target_sequence"] = next(entry["sequence"] for entry in changed if entry["kind"] == "vote"
+                                        and entry["candidate"] != annulment["candidate"])
+    add("annulment-mismatch.jsonl", changed, rehash=True)
+    changed = _lines(ledger_path)
+    reversal = next(entry for entry in changed if entry["kind"] == "annulment_reversal")
+    reversal["target_sequence"] = 1
+    add("reversal-of-a-vote.jsonl", changed, rehash=True)
+    changed = _lines(ledger_path)
+    changed[-1]["season"] += 1
+    add("season.jsonl", changed, rehash=True)
+    blank = tmp_path / "blank-lines.jsonl"
+    blank.write_text("\n" + "\n\n".join(ledger_path.read_text(encoding="utf-8").splitlines()) + "\n \n",
+                     encoding="utf-8")
+    variants.append((blank, results_path))
+    damaged = tmp_path / "not-utf8.jsonl"
+    data = ledger_path.read_bytes()
+    damaged.write_bytes(data[:len(data) // 2] + b"\xff\xfe" + data[len(data) // 2:])
+    variants.append((damaged, results_path))
+    document = json.loads(results_path.read_text(encoding="utf-8"))
+    document["cities"][0]["candidates"][0]["cast"] += 1
+    (tmp_path / "count.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    variants.append((ledger_path, tmp_path / "count.json"))
+    return variants
+
+
+def test_the_parallel_recount_answers_exactly_as_the_single_process(exported, tmp_path):
+    """`--jobs 3` cuts even this small ledger into ranges of a line or two (size / 24 bytes each), so every join
+    between ranges is exercised; output and exit status match `--jobs 1` for the honest export and every tampered
+    one."""
+    ledger_path, results_path = exported
+    outcomes = set()
+    for ledger_file, results_file in _tampered_variants(ledger_path, results_path, tmp_path):
+        files = [ledger_file] if results_file is None else [ledger_file, results_file]
+        single = verify(*files, "--count-voters", "--jobs", "1")
+        parallel = verify(*files, "--count-voters", "--jobs", "3")
+        assert (parallel.returncode, parallel.stdout, parallel.stderr) == \
+            (single.returncode, single.stdout, single.stderr), ledger_file.name
+        outcomes.add(single.returncode)
+    assert outcomes == {0, 1, 2}
+
+
+def test_the_ranges_start_at_line_boundaries_and_cover_the_file(exported):
+    ledger_path, _ = exported
+    data = ledger_path.read_bytes()
+    for jobs in (1, 2, 3, 50):
+        bounds = FUZZ_VERIFIER.chunk_bounds(str(ledger_path), jobs)
+        assert bounds[0][0] == 0 and bounds[-1][1] == len(data)
+        assert all(end == next_start for (_, end), (next_start, _) in zip(bounds, bounds[1:], strict=False))
+        assert all(data[start - 1:start] == b"\n" for start, _ in bounds[1:])
+    assert len(FUZZ_VERIFIER.chunk_bounds(str(ledger_path), 3)) > 10
+
+
+def _run_both_ways(*paths: Path) -> None:
+    outcomes = []
+    for jobs in ("1", "3"):
+        code, output = _run_in_process(*paths, extra=("--jobs", jobs))
+        outcomes.append((code, output))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] in (0, 1, 2)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, 4), name=_fields, value=_json_values, reseal=st.booleans())
+def test_fuzz_the_parallel_recount_agrees_on_any_changed_field(tmp_path, index, name, value, reseal):
+    entries = _fuzz_chain()
+    results = _fuzz_results(entries)
+    entries[index][name] = value
+    if reseal:
+        _reseal(entries)
+    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
+    ledger_path.write_bytes("".join(json.dumps(entry) + "\n" for entry in entries).encode("ascii"))
+    results_path.write_text(json.dumps(results), encoding="ascii")
+    _run_both_ways(ledger_path, results_path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(0, 2000), junk=st.binary(max_size=12), cut=st.booleans())
+def test_fuzz_the_parallel_recount_agrees_on_any_damaged_bytes(tmp_path, position, junk, cut):
+    entries = _fuzz_chain()
+    data = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries).encode("utf-8")
+    position %= len(data)
+    data = data[:position] + junk + (b"" if cut else data[position + len(junk):])
+    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
+    ledger_path.write_bytes(data)
+    results_path.write_text(json.dumps(_fuzz_results(entries)), encoding="utf-8")
+    _run_both_ways(ledger_path, results_path)
