@@ -29,7 +29,9 @@ def documented_production_environment(tmp_path: Path) -> dict[str, str]:
     text = (REPO / "docs" / "deployment.md").read_text()
     section = text.split("## Production configuration", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "DEBUG", "SITE_URL", "SERVE_MEDIA", "DEMO_MODE", "PORT"}}
+           # (the browser tests' conftest allows the ORM beside Playwright's event loop: never in production)
+           if key not in {"DATABASE_URL", "DEBUG", "SITE_URL", "SERVE_MEDIA", "DEMO_MODE", "PORT",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     for line in section.splitlines():
         match = re.match(r"export (\w+)=(\S+)", line.strip())
         if match:

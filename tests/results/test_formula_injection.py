@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from atomgrad.core.spreadsheets import csv_cell, formula_like
 from atomgrad.results.services.annulment import votes_annul
+from tests.jobs.helpers import run_worker
 from tests.results.helpers import city_vote, close_voting, organiser, sign_and_publish
 
 pytestmark = pytest.mark.django_db
@@ -93,11 +94,13 @@ def test_results_xlsx(client, published):
     _assert_xlsx_safe(data, expected=[HOSTILE[0], HOSTILE[1], HOSTILE[3]])
 
 
+@pytest.mark.django_db(transaction=True)  # the task queue's worker commits and closes connections
 def test_laureates_xlsx_in_the_ceremony_documents(client, published):
     cv, boss = published
     client.force_login(boss)
     client.post(reverse("results:documents_make", args=[cv.season.year]))
-    archive = client.get(reverse("results:documents_download", args=[cv.season.year]))
+    run_worker()  # the documents are a job of the task queue
+    archive = client.get(reverse("results:documents_download", args=[cv.season.year]), follow=True)
     assert archive.status_code == 200
     with zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content)
                                     if archive.streaming else archive.content)) as documents:

@@ -141,7 +141,7 @@ def test_control_characters_in_an_annulment_reason_are_refused(client, attacked_
     })
     # a NUL never reaches the form: the site refuses it in any request (400, core middleware)
     assert response.status_code == (400 if "\x00" in reason else 422)
-    assert "\x00" in reason or "служебный (невидимый) символ" in response.content.decode()
+    assert "\x00" in reason or "управляющие (невидимые) символы" in response.content.decode()
     assert "\x1b" not in response.content.decode() and "\x07" not in response.content.decode()
     assert not VoteAnnulment.objects.exists()
 
