@@ -93,6 +93,14 @@ def _wait_gone(pids: list[int], seconds: float) -> list[int]:
     return [pid for pid in pids if _alive(pid)]
 
 
+def _socket_directories(arguments: list[str], *, default: Path) -> list[Path]:
+    """The Unix socket directories a postmaster's command line names (`-c unix_socket_directories=…`)."""
+    for argument in arguments:
+        if argument.startswith("unix_socket_directories="):
+            return [Path(item.strip()) for item in argument.split("=", 1)[1].split(",") if item.strip()]
+    return [default]
+
+
 @dataclass
 class Outcome:
     voter: int
@@ -145,10 +153,14 @@ class Faults:
         _wait_gone(_cluster_processes(self.datadir), 10)
         # The killed postmaster may stay a zombie (a container's init need not reap orphans); PostgreSQL would
         # take its lock file for a live server's. Every process of the cluster is gone: the lock is stale.
-        if not _alive(self.old_postmaster):
-            Path(self.datadir, "postmaster.pid").unlink(missing_ok=True)
-        time.sleep(1.0)  # an outage the clients notice
         arguments = shlex.split(options)[1:]  # the postmaster's own command line, less the program
+        if not _alive(self.old_postmaster):
+            # Both of its lock files: the data directory's and the Unix socket's (same check, same stale PID).
+            Path(self.datadir, "postmaster.pid").unlink(missing_ok=True)
+            for socket_directory in _socket_directories(arguments, default=Path(self.datadir).parent):
+                for stale in socket_directory.glob(".s.PGSQL.*"):
+                    stale.unlink(missing_ok=True)
+        time.sleep(1.0)  # an outage the clients notice
         bindir = self.pg.find_bindir()
         log = Path(self.datadir).parent / "restart.log"
         started = subprocess.run(
