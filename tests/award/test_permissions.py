@@ -89,7 +89,7 @@ def test_decide_grid_role_by_phase_on_city_a(role, phase, cities):
     expected_view = role in MAY_ACT_ON_A
     expected_phase = role != "anonymous" and (phase in MODERATION_PHASES or role in ORGANISERS)
     assert user_may_view_application(user, application) == expected_view
-    assert moderation_phase_allows(user, season) == expected_phase
+    assert moderation_phase_allows(user, season, city_id=city_a.pk) == expected_phase
     assert user_may_decide_application(user, application) == (expected_view and expected_phase)
 
 

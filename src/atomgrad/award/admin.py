@@ -18,7 +18,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from atomgrad.award.identity import person_key_for
-from atomgrad.award.models import Application, ConsentDocument, Laureate, Season, Sphere
+from atomgrad.award.models import Application, ConsentDocument, Laureate, ModerationExtension, Season, Sphere
+from atomgrad.award.services.moderation import moderation_extend, moderation_extension_validate
 from atomgrad.award.services.seasons import (
     SEASON_DATE_FIELDS,
     confirmation_error,
@@ -28,6 +29,7 @@ from atomgrad.award.services.seasons import (
     season_dates_preview,
 )
 from atomgrad.cities.permissions import user_is_organiser
+from atomgrad.core.admin import EXTENSION_FIELDS, CityWindowExtensionAdmin, CityWindowExtensionForm
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.text import FreeTextFormMixin
 
@@ -122,6 +124,26 @@ class SeasonAdmin(admin.ModelAdmin):
     @admin.display(description=_("городов"))
     def city_count(self, season: Season) -> int:
         return len(season.cities.all())
+
+
+class ModerationExtensionForm(CityWindowExtensionForm):
+    validate = staticmethod(moderation_extension_validate)
+
+    class Meta:
+        model = ModerationExtension
+        fields = list(EXTENSION_FIELDS)
+        help_texts = {
+            "closes_at": _("Московское время. Позже начала голосования и не позже его окончания в сезоне."),
+            "reason": _("Причина попадает в журнал аудита."),
+        }
+
+
+@admin.register(ModerationExtension)
+class ModerationExtensionAdmin(CityWindowExtensionAdmin):
+    """Organisers let a city's committee go on moderating during the vote: «Добавить продление проверки заявок»."""
+
+    form = ModerationExtensionForm
+    grant = staticmethod(moderation_extend)
 
 
 @admin.register(Sphere)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -90,6 +91,32 @@ class Season(models.Model):
     @property
     def phase_rules(self) -> PhaseRules:
         return PHASE_RULES[self.phase]
+
+
+class ModerationExtension(models.Model):
+    """Organisers let one city's committee go on deciding applications after the vote has opened (a committee
+    formed late, a batch of appeals). The latest extension of a city is in force; it ends no later than the
+    season's vote, and a candidate published under it joins the vote from that moment. Each one is audited."""
+
+    season = models.ForeignKey(Season, verbose_name=_("сезон"), on_delete=models.PROTECT,
+                               related_name="moderation_extensions")
+    city = models.ForeignKey(City, verbose_name=_("город"), on_delete=models.PROTECT,
+                             related_name="moderation_extensions")
+    closes_at = models.DateTimeField(_("проверка заявок закрывается"))
+    reason = models.TextField(_("причина"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто продлил"), on_delete=models.PROTECT,
+                              related_name="+")
+    created_at = models.DateTimeField(_("когда"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("продление проверки заявок")
+        verbose_name_plural = _("продления проверки заявок")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="moderation_extension_has_reason")]
+        indexes = [models.Index(fields=["season", "city", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.city} → {self.closes_at:%Y-%m-%d %H:%M}"
 
 
 class Sphere(models.Model):

@@ -12,10 +12,9 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from atomgrad.award.models import Application, Season
-from atomgrad.award.phases import PHASE_RULES
+from atomgrad.award.selectors import moderation_open_in_city
 from atomgrad.cities.models import City, CommitteeMembership
 from atomgrad.cities.permissions import user_is_organiser
 
@@ -32,18 +31,20 @@ def user_may_moderate_city(user: User, city: City | int) -> bool:
     return CommitteeMembership.objects.filter(user=user, city_id=city_id).exists()
 
 
-def moderation_phase_allows(user: User, season: Season, *, moment: dt.datetime | None = None) -> bool:
-    """Role × phase: committees decide only while the season's phase table says moderation is open.
+def moderation_phase_allows(
+    user: User, season: Season, *, city_id: int, moment: dt.datetime | None = None
+) -> bool:
+    """Role × city × phase: committees decide only while the season's phase table says moderation is open, or
+    while organisers have extended moderation for the city (`ModerationExtension`).
 
     Organisers may also decide outside that window. The committees' window closes when the vote opens, and an
     application still undecided then (a committee that missed the deadline, a late appeal, a decision to be
     redone after a mistake was found) can only be settled by the federal organisers, who answer for the whole
-    season; their late decisions are marked as such in the audit log.
+    season, or by the committee under an extension they grant; late decisions are marked as such in the audit log.
     """
     if not user.is_authenticated:
         return False
-    rules = PHASE_RULES[season.phase_at(moment or timezone.now())]
-    return rules.moderation_open or user_is_organiser(user)
+    return user_is_organiser(user) or moderation_open_in_city(season=season, city_id=city_id, moment=moment)
 
 
 def user_may_view_application(user: User, application: Application) -> bool:
@@ -56,7 +57,7 @@ def user_may_decide_application(
     """Role × city × phase. Whether the status allows a decision is the state machine's business
     (`award.workflow`), not a permission: a decided application is shown with its decision, not hidden."""
     return user_may_moderate_city(user, application.city_id) and moderation_phase_allows(
-        user, application.season, moment=moment
+        user, application.season, city_id=application.city_id, moment=moment
     )
 
 

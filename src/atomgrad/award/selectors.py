@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from atomgrad.award.models import Application, ApplicationStatus, Laureate, Season, Sphere
+from atomgrad.award.models import Application, ApplicationStatus, Laureate, ModerationExtension, Season, Sphere
 from atomgrad.award.phases import PHASE_RULES, PHASE_STARTS, Phase
 from atomgrad.cities.models import City
 
@@ -255,3 +255,29 @@ def candidate_get_published(*, candidate_id: int) -> Application | None:
         .only(*PUBLIC_CANDIDATE_FIELDS, *_PUBLIC_RELATED_FIELDS, "season__year", "season__title")
         .first()
     )
+
+
+# --- the committees' moderation window -----------------------------------------------------------------------
+
+
+def moderation_extended_until(*, season: Season, city_id: int) -> dt.datetime | None:
+    """The close of a city's moderation extension in force (the latest one), or None. One query."""
+    return (
+        ModerationExtension.objects.filter(season_id=season.pk, city_id=city_id)
+        .order_by("-created_at", "-id")
+        .values_list("closes_at", flat=True)
+        .first()
+    )
+
+
+def moderation_open_in_city(*, season: Season, city_id: int, moment: dt.datetime | None = None) -> bool:
+    """Whether a city's committee may still decide applications at `moment`: while the phase table says
+    moderation is open, or during the vote under an extension organisers granted the city."""
+    moment = moment or timezone.now()
+    phase = season.phase_at(moment)
+    if PHASE_RULES[phase].moderation_open:
+        return True
+    if phase != Phase.VOTING:
+        return False
+    extended = moderation_extended_until(season=season, city_id=city_id)
+    return extended is not None and moment < extended

@@ -1,14 +1,23 @@
-"""The audit log in the admin: organisers read it; nobody adds, changes or deletes an entry there."""
+"""The audit log in the admin (organisers read it; nobody adds, changes or deletes an entry there), and the base
+of the admins where organisers extend a city's window (the vote's, the moderation's)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from atomgrad.cities.permissions import user_is_organiser
+from atomgrad.core.errors import ApplicationError
 from atomgrad.core.models import AuditLogEntry
+from atomgrad.core.text import FreeTextFormMixin
 
 
 @admin.register(AuditLogEntry)
@@ -34,3 +43,50 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- extensions of a city's window ----------------------------------------------------------------------------
+
+EXTENSION_FIELDS = ("season", "city", "closes_at", "reason")
+
+
+class CityWindowExtensionForm(FreeTextFormMixin, forms.ModelForm):
+    """A new extension of one city's window, checked by the service's own `validate` before it is saved, so the
+    admin refuses exactly what the service refuses (in the admin's language)."""
+
+    validate: ClassVar[Callable[..., str]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if all(data.get(name) for name in EXTENSION_FIELDS):
+            try:
+                data["reason"] = type(self).validate(**{name: data[name] for name in EXTENSION_FIELDS})
+            except ApplicationError as error:
+                raise ValidationError(error.message(get_language())) from error
+        return data
+
+
+class CityWindowExtensionAdmin(admin.ModelAdmin):
+    """Organisers add extensions here; extensions are never edited or deleted: a correction is a new extension
+    (the latest one is in force). Saving goes through the service `grant`, which checks and audits."""
+
+    grant: ClassVar[Callable[..., models.Model]]
+    list_display = ["city", "season", "closes_at", "actor", "created_at", "reason"]
+    list_filter = ["season", "city"]
+    list_select_related = ["city", "season", "actor"]
+    autocomplete_fields = ["city"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and user_is_organiser(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = type(self).grant(actor=request.user, **{name: getattr(obj, name) for name in EXTENSION_FIELDS})
+        obj.pk = saved.pk
+        obj.actor = saved.actor
+        obj.created_at = saved.created_at

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from atomgrad.cities.permissions import user_is_organiser
-from atomgrad.core.errors import ApplicationError
-from atomgrad.core.text import FreeTextFormMixin
+from atomgrad.core.admin import EXTENSION_FIELDS, CityWindowExtensionAdmin, CityWindowExtensionForm
 from atomgrad.voting.models import LedgerEntry, Vote, VoteAnnulment, VotingExtension
 from atomgrad.voting.receipts import receipt_normalise
 from atomgrad.voting.services.ballots import voting_extend, voting_extension_validate
@@ -78,50 +73,21 @@ class VoteAnnulmentAdmin(ReadOnlyAdmin):
     list_filter = ["season", "reason_code"]
 
 
-class VotingExtensionForm(FreeTextFormMixin, forms.ModelForm):
+class VotingExtensionForm(CityWindowExtensionForm):
+    validate = staticmethod(voting_extension_validate)
+
     class Meta:
         model = VotingExtension
-        fields = ["season", "city", "closes_at", "reason"]
+        fields = list(EXTENSION_FIELDS)
         help_texts = {
             "closes_at": _("Московское время. Позже окончания голосования в сезоне и не позже объявления итогов."),
             "reason": _("Причина попадает в журнал аудита."),
         }
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if all(data.get(name) for name in ("season", "city", "closes_at", "reason")):
-            try:
-                data["reason"] = voting_extension_validate(
-                    season=data["season"], city=data["city"], closes_at=data["closes_at"], reason=data["reason"]
-                )
-            except ApplicationError as error:
-                raise ValidationError(error.message(get_language())) from error
-        return data
-
 
 @admin.register(VotingExtension)
-class VotingExtensionAdmin(admin.ModelAdmin):
-    """Organisers extend a city's window here: «Добавить продление голосования». Extensions are never edited;
-    a correction is a new extension (the latest one is in force)."""
+class VotingExtensionAdmin(CityWindowExtensionAdmin):
+    """Organisers extend a city's window here: «Добавить продление голосования»."""
 
     form = VotingExtensionForm
-    list_display = ["city", "season", "closes_at", "actor", "created_at", "reason"]
-    list_filter = ["season", "city"]
-    list_select_related = ["city", "season", "actor"]
-    autocomplete_fields = ["city"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and user_is_organiser(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: VotingExtension, form: Any, change: bool) -> None:
-        saved = voting_extend(actor=request.user, season=obj.season, city=obj.city, closes_at=obj.closes_at,
-                              reason=obj.reason)
-        obj.pk = saved.pk
-        obj.actor = saved.actor
-        obj.created_at = saved.created_at
+    grant = staticmethod(voting_extend)

@@ -49,6 +49,7 @@ from atomgrad.award.models import (
     Season,
     Sphere,
 )
+from atomgrad.award.selectors import moderation_open_in_city
 from atomgrad.award.services.reference import consent_current
 from atomgrad.award.uploads import PreparedPetition, PreparedPhoto, petition_prepare, photo_prepare
 from atomgrad.award.workflow import check_transition
@@ -115,10 +116,10 @@ def applications_close_day(season: Season) -> dt.date:
     return to_moscow(season.applications_close_at).date()
 
 
-def _check_window(season: Season, *, resubmission: bool) -> None:
+def _check_window(season: Season, *, resubmission: bool, city: City) -> None:
     rules = season.phase_rules
     if resubmission:
-        if rules.moderation_open:
+        if moderation_open_in_city(season=season, city_id=city.pk):
             return
         raise _refuse(
             "resubmission_closed",
@@ -413,7 +414,7 @@ def _check_eligible(
     """Every rule a new or a fixed application must pass, in the order the person sees refusals: the window,
     the fields (`fields` go to `_clean`), age, city, sphere, no recent laureate, the consent. Returns the
     cleaned fields, the person key, the consent document and the checked client address."""
-    _check_window(season, resubmission=resubmission)
+    _check_window(season, resubmission=resubmission, city=city)
     consent_ip = _checked_ip(consent_ip)
     data = _clean(**fields)
     _check_age(season, data.birth_date)

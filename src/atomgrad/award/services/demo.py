@@ -33,7 +33,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import DatabaseError, models, transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models import Count, ProtectedError, QuerySet, RestrictedError
 from django.utils import timezone
 
 from atomgrad.award.demo_media import MediaJob, PetitionText, media_render, ordered_map
@@ -48,6 +48,7 @@ from atomgrad.award.models import (
     Season,
     Sphere,
 )
+from atomgrad.award.services.moderation import moderation_extend
 from atomgrad.award.services.reference import (
     DATA_DIR,
     consent_current,
@@ -78,6 +79,7 @@ DEMO_SEED_DEFAULT = 1
 DEMO_PAST_SEASONS = 2  # the earlier one with its laureates only; the last one a whole season (see `votes`)
 COMPLETE_SEASON_SHARE = 4  # the last season has a quarter as many applications as the current one
 MIN_APPLICATIONS_PER_CITY = 8
+DEMO_MODERATION_EXTENSION_DAYS = 7  # one city's committee still moderates during the vote (`moderation_extend`)
 
 # Share of each status among applications (the rest of a season's life happened before "today").
 STATUS_SHARES: dict[str, float] = {
@@ -128,6 +130,7 @@ class DemoResult:
     complete_season: Season | None = None  # last season: applications published, its vote to be run by `votes`
     complete_applications: int = 0
     votes_summary: list[str] = field(default_factory=list)  # what the `votes` step did, in lines for the command
+    moderation_extended_city: City | None = None  # its committee still decides applications during the vote
 
     @property
     def applications(self) -> int:
@@ -242,6 +245,7 @@ def _demo_load_atomic(
         written=written, first_index=complete_total,
     )
     by_status, petitions = generator.create_all(total=applications, progress=progress)
+    extended_city = _moderation_extension_grant(season=season, now=now)
 
     audit_record(
         actor=None, action=DEMO_AUDIT_ACTION, obj=season,
@@ -255,6 +259,7 @@ def _demo_load_atomic(
         season=season, loaded=True, applications_by_status=by_status, laureates=sum(map(len, laureates.values())),
         petitions=petitions, accounts=accounts, removed_seasons=removed, complete_season=complete,
         complete_applications=sum(complete_by_status.values()),
+        moderation_extended_city=extended_city,
     )
     if votes is not None:
         result.votes_summary = votes(result)
@@ -269,6 +274,29 @@ _SEASON_SETTINGS: dict[str, Any] = {
     "counts_public": False,
     "ceremony_place": "Москва, Центр «Атом» на ВДНХ",
 }
+
+
+def _moderation_extension_grant(*, season: Season, now: dt.datetime) -> City | None:
+    """One city's committee still works through its queue while the vote runs: organisers extended its
+    moderation for a week (the city with the most applications awaiting a decision; a tie goes to the name)."""
+    pending = (
+        Application.objects.filter(season=season, status=ApplicationStatus.SUBMITTED)
+        .values("city_id", "city__name_ru")
+        .annotate(waiting=Count("id"))
+        .order_by("-waiting", "city__name_ru")
+        .first()
+    )
+    if pending is None:
+        return None
+    city = City.objects.get(pk=pending["city_id"])
+    week_later = timezone.localtime(now, MOSCOW).date() + dt.timedelta(days=DEMO_MODERATION_EXTENSION_DAYS)
+    moderation_extend(
+        actor=get_user_model().objects.get(username=DEMO_ORGANISER_USERNAME), season=season, city=city,
+        closes_at=min(_moscow(week_later, 23, 59), season.voting_close_at),
+        reason=f"Оргкомитет города {city.name_ru} сформирован позже других: по его просьбе проверка заявок "
+               f"продлена на неделю голосования.",
+    )
+    return city
 
 
 def _season_title(year: int) -> str:

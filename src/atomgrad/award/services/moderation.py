@@ -6,6 +6,7 @@ out of «на проверке». The web workspace (and any later API or bot ha
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from enum import StrEnum
 
@@ -17,14 +18,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from atomgrad.award.models import Application, ApplicationStatus
+from atomgrad.award.models import Application, ApplicationStatus, ModerationExtension, Season
 from atomgrad.award.permissions import moderation_phase_allows, user_may_moderate_city
 from atomgrad.award.phases import PHASE_RULES
+from atomgrad.award.selectors import moderation_extended_until, moderation_open_in_city
 from atomgrad.award.workflow import check_transition
+from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
 from atomgrad.core.text import text_check
+from atomgrad.core.timefmt import format_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +132,7 @@ def application_decide(
             )
         now = timezone.now()
         phase = locked.season.phase_at(now)
-        if not moderation_phase_allows(actor, locked.season, moment=now):
+        if not moderation_phase_allows(actor, locked.season, city_id=locked.city_id, moment=now):
             raise ApplicationError(
                 "moderation_closed",
                 f"Проверка заявок этого сезона закрыта (сейчас этап «{PHASE_RULES[phase].title}»). "
@@ -159,7 +163,10 @@ def application_decide(
             locked.published_at = now
         locked.save(update_fields=["status", "status_comment", "decided_at", "published_at"])
 
-        moderation_open = PHASE_RULES[phase].moderation_open
+        committees_window = PHASE_RULES[phase].moderation_open
+        extended = not committees_window and moderation_open_in_city(
+            season=locked.season, city_id=locked.city_id, moment=now
+        )
         audit_record(
             actor=actor,
             action=DECISION_AUDIT_ACTION[chosen],
@@ -172,7 +179,8 @@ def application_decide(
                 "season": locked.season.year,
                 "phase": str(phase),
                 "organiser": user_is_organiser(actor),
-                "after_moderation": not moderation_open,
+                "after_moderation": not committees_window,
+                "extended": extended,
             },
         )
         application_id = locked.pk
@@ -213,3 +221,76 @@ def application_decision_notify(*, application_id: int) -> None:
     message.attach_alternative(html, "text/html")
     message.send()
     logger.info("decision e-mail sent for application %s (%s)", application_id, application.status)
+
+
+# --- extensions of a city's moderation ------------------------------------------------------------------------
+
+
+def _moment(value: dt.datetime, language: str) -> str:
+    with translation.override(language):
+        return format_datetime(value)
+
+
+def moderation_extension_validate(*, season: Season, city: City, closes_at: dt.datetime, reason: str) -> str:
+    """Check an extension before it is made; returns the cleaned reason. Raises ApplicationError.
+
+    An extension ends after the vote has opened (before that the committees' window is open anyway) and no
+    later than the season's vote closes: a candidate published after the close could get no votes."""
+    reason = (reason or "").strip()
+    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
+    if not reason:
+        raise ApplicationError(
+            "reason_required", "Укажите причину продления проверки заявок.",
+            "Give the reason for extending the moderation.", status=422,
+        )
+    if timezone.is_naive(closes_at):
+        raise ValueError("closes_at must be timezone-aware")
+    if closes_at <= season.voting_open_at:
+        raise ApplicationError(
+            "extension_not_later",
+            f"Новое время окончания проверки должно быть позже начала голосования "
+            f"({_moment(season.voting_open_at, 'ru')}): до него оргкомитеты и так проверяют заявки.",
+            f"The new end of moderation must be later than the vote's opening "
+            f"({_moment(season.voting_open_at, 'en')}): committees moderate until then anyway.",
+            status=422,
+        )
+    if closes_at > season.voting_close_at:
+        raise ApplicationError(
+            "extension_after_voting",
+            f"Проверка заявок должна закончиться до окончания голосования ({_moment(season.voting_close_at, 'ru')}): "
+            "иначе опубликованный соискатель не успеет получить голоса.",
+            f"Moderation must end before the vote closes ({_moment(season.voting_close_at, 'en')}): otherwise "
+            "a candidate published then could get no votes.",
+            status=422,
+        )
+    if season.cities.exists() and not season.cities.filter(pk=city.pk).exists():
+        raise ApplicationError(
+            "city_not_in_season",
+            f"Город {city.name_ru} не участвует в сезоне {season.year}.",
+            f"{city.name_en} does not take part in the {season.year} season.",
+            status=422,
+        )
+    return reason
+
+
+def moderation_extend(
+    *, actor: AbstractBaseUser | AnonymousUser, season: Season, city: City, closes_at: dt.datetime, reason: str
+) -> ModerationExtension:
+    """Organisers let a city's committee decide applications until `closes_at`, during the vote; audited with
+    the previous end. The latest extension of a city is in force (a later one may also end it sooner)."""
+    if not user_is_organiser(actor):
+        raise ApplicationError(
+            "forbidden", "Продлевать проверку заявок могут только организаторы премии.",
+            "Only the award's organisers can extend the moderation.", status=403,
+        )
+    reason = moderation_extension_validate(season=season, city=city, closes_at=closes_at, reason=reason)
+    with transaction.atomic():
+        previous = moderation_extended_until(season=season, city_id=city.pk) or season.voting_open_at
+        extension = ModerationExtension.objects.create(
+            season=season, city=city, closes_at=closes_at, reason=reason, actor=actor
+        )
+        audit_record(
+            actor=actor, action="moderation_extended", obj=extension, city=city, reason=reason,
+            details={"season": season.year, "closes_at": closes_at.isoformat(), "previous": previous.isoformat()},
+        )
+    return extension

@@ -24,6 +24,7 @@ ORGANISER_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "award.consentdocument": ("add", "view"),  # texts are never edited: a change is a new version
     "award.application": ("change", "view"),  # decisions go through the committee workspace, not the admin
     "award.laureate": ("add", "change", "delete", "view"),
+    "award.moderationextension": ("add", "view"),  # a city's moderation into the vote; never edited
     "cities.city": ("change", "view"),
     "cities.committeemembership": ("add", "change", "delete", "view"),
     "core.auditlogentry": ("view",),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from atomgrad.award.forms import ApplicationForm
 from atomgrad.award.models import Application, ApplicationStatus, ConsentKind, Season
-from atomgrad.award.selectors import season_current
+from atomgrad.award.selectors import moderation_open_in_city, season_current
 from atomgrad.award.services.applications import (
     application_get_by_token,
     application_resubmit,
@@ -173,7 +173,9 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
     if application is None:
         raise Http404
     season = application.season
-    can_fix = application.status == ApplicationStatus.RETURNED and season.phase_rules.moderation_open
+    can_fix = application.status == ApplicationStatus.RETURNED and moderation_open_in_city(
+        season=season, city_id=application.city_id
+    )
     context: dict[str, Any] = {"application": application, "season": season,
                                "masked_email": _mask_email(application.email)}
     if not can_fix:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from atomgrad.award.models import Application, ApplicationStatus, Season, Sphere
 from atomgrad.award.permissions import access_application, user_may_decide_application
-from atomgrad.award.selectors import sphere_list
+from atomgrad.award.selectors import moderation_extended_until, moderation_open_in_city, sphere_list
 from atomgrad.award.selectors_committee import (
     applicant_age_at_close,
     application_audit_history,
@@ -106,6 +106,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     is_organiser = user_is_organiser(request.user)
     context: dict[str, object] = {
         "season": season, "seasons": seasons, "cities": cities, "is_organiser": is_organiser,
+        "moderation_open": season is not None and season.phase_rules.moderation_open,
     }
     if season is None:
         return render(request, "award/committee/queue.html", context)
@@ -135,6 +136,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     status_tabs.append((STATUS_ALL, _("все"), counts[STATUS_ALL]))
     context.update(
         city=city,
+        moderation_open=moderation_open_in_city(season=season, city_id=city.pk),
+        moderation_extended_until=moderation_extended_until(season=season, city_id=city.pk),
         status=status,
         status_tabs=status_tabs,
         spheres=spheres,
@@ -158,7 +161,7 @@ def _detail_response(
         "age_at_close": applicant_age_at_close(application=application),
         "can_decide": application.status == ApplicationStatus.SUBMITTED
         and user_may_decide_application(request.user, application),
-        "moderation_open": application.season.phase_rules.moderation_open,
+        "moderation_open": moderation_open_in_city(season=application.season, city_id=application.city_id),
         "is_organiser": user_is_organiser(request.user),
         "form": form,
         "history": history,

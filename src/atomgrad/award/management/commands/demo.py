@@ -101,6 +101,10 @@ class Command(BaseCommand):
             f"{statuses.get(ApplicationStatus.REJECTED, 0)} rejected "
             f"({result.petitions} with a petition); {result.laureates} laureates of earlier seasons."
         )
+        if result.moderation_extended_city is not None:
+            city = result.moderation_extended_city
+            self.stdout.write(f"Moderation is extended into the vote for {city.name_en}: its committee (log-in "
+                              f"{city.slug}) can still decide the applications awaiting moderation.")
         if result.complete_season is not None:
             self.stdout.write(f"Season {result.complete_season.year}: {result.complete_applications} applications.")
         for line in result.votes_summary:
