@@ -32,6 +32,7 @@ from playwright.sync_api import expect
 
 from atomgrad.award.models import Application, ApplicationStatus, ConsentKind, Season
 from atomgrad.award.services.seasons import season_dates_change
+from atomgrad.award.services.staff import organiser_grant
 from atomgrad.cities.models import CommitteeRole
 from atomgrad.core.names import name_case
 from atomgrad.voting.models import Vote, VoteAnnulment
@@ -49,7 +50,6 @@ from tests.factories import (
     SphereFactory,
     UserFactory,
     image_bytes,
-    make_organiser,
 )
 from tests.jobs.helpers import run_worker
 from tests.voting.otp_support import last_code
@@ -118,6 +118,24 @@ def move_dates(season: Season, actor: Any, reason: str, **dates: dt.datetime) ->
     """The organisers change the season's dates (the admin's path: the service, with a reason, confirmed)."""
     season_dates_change(actor=actor, season=season, dates=dates, reason=reason, confirmed=True)
     season.refresh_from_db()
+
+
+def create_season_in_admin(page: Any, base: str, *, year: int, city: str, opens: dt.datetime) -> None:
+    """An organiser adds the next season in the admin: its year, title, city and dates (Moscow time, as typed)."""
+    page.goto(base + "/admin/award/season/add/")
+    page.locator("#id_year").fill(str(year))
+    page.locator("#id_title").fill(f"Новые Созидатели — {year}")
+    page.locator("#id_cities_from").select_option(label=city)  # the admin's two-list picker
+    page.locator("#id_cities_add").click()
+    dates = {"applications_open_at": opens, "applications_close_at": opens + dt.timedelta(days=30),
+             "voting_open_at": opens + dt.timedelta(days=45), "voting_close_at": opens + dt.timedelta(days=60),
+             "results_at": opens + dt.timedelta(days=75), "ceremony_at": opens + dt.timedelta(days=90)}
+    for field, moment in dates.items():
+        local = timezone.localtime(moment)
+        page.locator(f"#id_{field}_0").fill(local.strftime("%d.%m.%Y"))
+        page.locator(f"#id_{field}_1").fill(local.strftime("%H:%M:%S"))
+    page.get_by_role("button", name="Сохранить", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("успешно")
 
 
 def last_mail_to(address: str) -> str:
@@ -212,7 +230,7 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     science = SphereFactory(slug="science", name_ru="Наука", name_en="Science")
     chair = UserFactory(username="sarov-chair")
     CommitteeMemberFactory(city=sarov, user=chair, role=CommitteeRole.CHAIR, full_name="Председателева П. П.")
-    organiser = make_organiser("organiser")
+    organiser = organiser_grant(user=UserFactory(username="organiser"))  # the group, and the admin
     others = [ApplicationFactory(season=season, city=sarov, sphere=science, full_name=name, status="accepted",
                                  person_key=f"journey-{index}") for index, name in enumerate(OTHERS)]
     stray = ApplicationFactory(season=season, city=sarov, sphere=science, full_name=REJECTED, status="submitted",
@@ -334,6 +352,11 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     laureates = page.locator(".laureate")
     expect(laureates.first).to_contain_text(RESIDENT)
     expect(laureates.nth(1)).to_contain_text(neutronov.full_name)
+    decisions = page.get_by_role("region", name="Решения оргкомитета")
+    expect(decisions).to_contain_text("Аннулированы голоса, поданные с нарушениями: Голосовал не житель города — 1")
+    expect(page.get_by_text("Итоги утверждены протоколом № 1, подписанным оргкомитетом города.")).to_be_visible()
+    protocol_pdf = page.request.get(f"{base}/results/{year}/sarov/protocol.pdf")
+    assert protocol_pdf.ok and protocol_pdf.body().startswith(b"%PDF")
     assert_accessible(page)
 
     # the bot's /results shows the city's result as the page states it
@@ -349,20 +372,28 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     expect(organisers.locator(".job-status")).to_contain_text("В очереди")
     run_worker()
     expect(organisers.locator(".job-status")).to_contain_text("Готово")  # the page reloads itself
+    expect(organisers.get_by_text(re.compile("Дипломов: 4, почётных грамот: 2"))).to_be_visible()
     with organisers.expect_download() as download:
         organisers.get_by_role("link", name=re.compile("Скачать")).click()
     archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
     names = archive.namelist()
-    assert any(name.endswith(".pdf") for name in names) and any(name.endswith(".xlsx") for name in names)
+    assert f"{year}/призёры-{year}.xlsx" in names and f"{year}/призёры-{year}.pdf" in names
+    grants = sorted(name for name in names if name.startswith(f"{year}/грамоты/sarov/"))
+    assert len(grants) == 2 and grants[0].startswith(f"{year}/грамоты/sarov/1-Изотопова")
+    assert len([name for name in names if name.startswith(f"{year}/дипломы/sarov/")]) == 4
 
     # 10. The next season starts; the last one stays reachable everywhere.
     now = timezone.now()
     move_dates(season, organiser, "Церемония прошла.", results_at=now - dt.timedelta(seconds=2),
                ceremony_at=now - dt.timedelta(seconds=1))
-    SeasonFactory(year=year + 1, phase="applications", cities=[sarov])
+    create_season_in_admin(organisers, base, year=year + 1, city="Саров", opens=now - dt.timedelta(minutes=1))
+    assert Season.objects.get(year=year + 1).phase_at(timezone.now()) == "applications"
 
     page.goto(f"{base}/results/")
-    page.get_by_role("link", name=re.compile(str(year))).first.click()
+    expect(page.get_by_role("link", name=str(year + 1), exact=True)).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(f"^{year}"))).to_contain_text("1 из 1 города")
+    page.get_by_role("link", name=str(year), exact=True).click()
+    expect(page).to_have_url(re.compile(f"/results/{year}/$"))
     expect(page.get_by_text(RESIDENT).first).to_be_visible()
     page.goto(f"{base}/cities/sarov/")
     expect(page.get_by_text(RESIDENT)).to_have_count(0)  # the new season has no candidates yet
