@@ -175,7 +175,9 @@ def decide(page: Any, base: str, name: str, decision: str, comment: str = "") ->
         expect(page.get_by_text("Отменить это решение нельзя")).to_be_visible()
         confirm = "Да, принять и опубликовать" if decision.startswith("Принять") else "Да, отклонить"
         page.get_by_role("button", name=confirm).click()
-    expect(page.locator(".messages")).to_be_visible()
+    outcome = {"Принять и опубликовать": "принята и опубликована", "Вернуть на доработку": "возвращена на доработку",
+               "Отклонить": "отклонена"}[decision]
+    expect(page.locator(".messages")).to_contain_text(f"Заявка {name_case(name, 'genitive')} {outcome}")
 
 
 def web_vote(page: Any, base: str, candidate: Application) -> str:
@@ -184,7 +186,7 @@ def web_vote(page: Any, base: str, candidate: Application) -> str:
     page.get_by_role("button", name=f"Голосовать за {name_case(candidate.full_name, 'accusative')}").click()
     expect(page.get_by_text(re.compile(f"Вы голосуете за\\s+{name_case(candidate.full_name, 'accusative')}"))
            ).to_be_visible()
-    page.get_by_role("button", name="Подтвердить").click()
+    page.get_by_role("button", name="Подтвердить", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ваш голос принят")
     receipt = receipt_display(Vote.objects.get(candidate=candidate, channel="web").receipt)
     expect(page.locator(".receipt-code")).to_have_text(receipt)
@@ -259,6 +261,7 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     if not consent.is_checked():
         consent.check()
     page.get_by_role("button", name="Отправить исправленную заявку").click()
+    expect(page.get_by_text("Исправленная заявка отправлена оргкомитету.")).to_be_visible()
     mine.refresh_from_db()
     assert mine.status == ApplicationStatus.SUBMITTED and "лауреаты" in mine.story
 
@@ -285,12 +288,14 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     expect(voter.get_by_role("heading", level=1)).to_have_text("Войти и голосовать")
     voter.get_by_label("Номер мобильного телефона").fill(WEB_PHONE_TYPED)
     voter.get_by_role("button", name="Получить код").click()
+    expect(voter.get_by_label("Код из SMS")).to_be_visible()  # the SMS has gone out with the answer
     voter.get_by_label("Код из SMS").fill(last_code(settings.SMS_FILE_PATH, WEB_PHONE))
-    voter.get_by_role("button", name="Подтвердить").click()
+    voter.get_by_role("button", name="Подтвердить", exact=True).click()
     voter.get_by_label("Город проживания").select_option(label="Саров")
     voter.get_by_label(re.compile("Я даю согласие")).check()
     voter.get_by_role("button", name="Подтвердить и перейти к голосованию").click()
-    voter.get_by_role("button", name="Подтвердить").click()
+    expect(voter.get_by_text(re.compile(f"Вы голосуете за\\s+{name_case(RESIDENT, 'accusative')}"))).to_be_visible()
+    voter.get_by_role("button", name="Подтвердить", exact=True).click()
     expect(voter.get_by_role("heading", level=1)).to_have_text("Ваш голос принят")
     web_receipts = [receipt_display(Vote.objects.get(candidate=mine).receipt), web_vote(voter, base, neutronov)]
     expect(voter.get_by_text("Осталось голосов: 0 из 2.")).to_be_visible()
