@@ -299,6 +299,7 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     expect(voter.get_by_role("heading", level=1)).to_have_text("Ваш голос принят")
     web_receipts = [receipt_display(Vote.objects.get(candidate=mine).receipt), web_vote(voter, base, neutronov)]
     expect(voter.get_by_text("Осталось голосов: 0 из 2.")).to_be_visible()
+    assert_accessible(voter)
 
     # 4. Two residents vote in the Telegram bot; its receipts name the candidate in the accusative.
     driver = BotDriver(telegram, LiveWebhookClient(base))
@@ -337,6 +338,7 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     committee.get_by_label("Обоснование").fill("Жительница подтвердила, что живёт в Нижнем Новгороде.")
     committee.get_by_role("button", name="Аннулировать", exact=True).click()
     expect(committee.get_by_text("Аннулировано голосов: 1")).to_be_visible()
+    assert_accessible(committee)
     assert VoteAnnulment.objects.get().reason_code == "not_resident"
 
     # 7. The protocol is generated and marked signed by the chair.
@@ -346,6 +348,7 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     committee.get_by_label("Протокол распечатан и подписан членами оргкомитета").check()
     committee.get_by_role("button", name="Отметить протокол подписанным").click()
     expect(committee.get_by_text(re.compile("Отмечен подписанным"))).to_be_visible()
+    assert_accessible(committee)
 
     # 8. The organisers publish the city; the public result leads with the laureates.
     organisers = new_page()
@@ -378,6 +381,7 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     run_worker()
     expect(organisers.locator(".job-status")).to_contain_text("Готово")  # the page reloads itself
     expect(organisers.get_by_text(re.compile("Дипломов: 4, почётных грамот: 2"))).to_be_visible()
+    assert_accessible(organisers)
     with organisers.expect_download() as download:
         organisers.get_by_role("link", name=re.compile("Скачать")).click()
     archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
