@@ -257,9 +257,7 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     expect(page.get_by_role("heading", level=1)).to_have_text("Исправление заявки")
     page.get_by_label("Рассказ о достижениях").fill(
         "Тридцать лет учит детей музыке; её ученики — лауреаты областных конкурсов и играют в оркестре города.")
-    consent = page.get_by_label(re.compile("даю согласие на обработку персональных данных"))
-    if not consent.is_checked():
-        consent.check()
+    page.get_by_label(re.compile("даю согласие на обработку персональных данных")).check()  # asked anew
     page.get_by_role("button", name="Отправить исправленную заявку").click()
     expect(page.get_by_text("Исправленная заявка отправлена оргкомитету.")).to_be_visible()
     mine.refresh_from_db()
@@ -300,6 +298,10 @@ def test_a_whole_season_through_every_role(live_server, page, new_page, telegram
     web_receipts = [receipt_display(Vote.objects.get(candidate=mine).receipt), web_vote(voter, base, neutronov)]
     expect(voter.get_by_text("Осталось голосов: 0 из 2.")).to_be_visible()
     assert_accessible(voter)
+    voter.goto(f"{base}/vote/my/")
+    for receipt in web_receipts:
+        expect(voter.get_by_role("link", name=receipt)).to_be_visible()
+    expect(voter.locator("#votes-left")).to_have_text("0")
 
     # 4. Two residents vote in the Telegram bot; its receipts name the candidate in the accusative.
     driver = BotDriver(telegram, LiveWebhookClient(base))
