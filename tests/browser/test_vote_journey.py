@@ -47,6 +47,7 @@ def test_resident_verifies_a_phone_votes_twice_checks_a_receipt_and_is_refused_a
     expect(page.get_by_role("heading", level=1)).to_have_text("Войти и голосовать")
     page.get_by_label("Номер мобильного телефона").fill(PHONE_TYPED)
     page.get_by_role("button", name="Получить код").click()
+    expect(page.get_by_label("Код из SMS")).to_be_visible()  # the SMS is in the file once this page answers
     page.get_by_label("Код из SMS").fill(last_code(settings.SMS_FILE_PATH, PHONE_E164))
     page.get_by_role("button", name="Подтвердить").click()
     page.get_by_label("Город проживания").select_option(label="Саров")

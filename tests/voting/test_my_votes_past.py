@@ -4,6 +4,8 @@ registration in the new season, a session from last season, or a fresh phone che
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.test import Client
@@ -81,3 +83,17 @@ def test_a_phone_check_leads_to_last_seasons_votes_without_registering_again(
     page = client.get(response["Location"]).content.decode()
     assert receipt_display(cast.receipt) in page
     assert not SeasonVoter.objects.filter(season=current.season).exists()  # no registration was needed
+
+
+def test_the_page_title_is_plain_text_and_the_my_data_link_is_in_the_body(client):
+    """The browser tab and a screen reader's page name read «Мои голоса», not markup; the link to the voter's
+    data is on the page itself."""
+    _last, _current, _identity, voter, _cast = _past_and_current()
+    _login_session(client, voter.pk)
+    page = client.get("/vote/my/").content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title is not None
+    assert "<" not in title.group(1) and "Мои данные" not in html.unescape(title.group(1))
+    assert html.unescape(title.group(1)).startswith("Мои голоса — ")
+    body = page[page.index("<body"):]
+    assert 'href="/vote/my-data/"' in body and "Мои данные: копия и удаление" in body

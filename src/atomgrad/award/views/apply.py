@@ -166,6 +166,14 @@ def _edit_initial(application: Application) -> dict[str, Any]:
     }
 
 
+# The pages under the secret link must not pass the link on, nor refuse their own forms. `no-referrer` did the
+# first and broke the second: under it Chromium sends `Origin: null` with a same-origin POST, and Django's CSRF
+# check refuses "null" (403), so a returned application could not be sent again, nor the erase form used.
+# `strict-origin` sends only the site's origin (never the path with the token), and the real Origin with the
+# site's own forms.
+EDIT_LINK_REFERRER_POLICY = "strict-origin"
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
@@ -210,8 +218,8 @@ def apply_edit(request: HttpRequest, token: str) -> HttpResponse:
         context.update({"form": form, "consent_document": consent_document,
                         "close_day": applications_close_day(season)})
         response = render(request, "award/apply/edit.html", context, status=throttled.status if throttled else 200)
-    # The secret link must not leak to other sites, nor the page be indexed.
-    response["Referrer-Policy"] = "no-referrer"
+    # The secret link must not leak to other sites, nor the page be indexed (EDIT_LINK_REFERRER_POLICY).
+    response["Referrer-Policy"] = EDIT_LINK_REFERRER_POLICY
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -232,7 +240,7 @@ def apply_data(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="application-{application.pk}-data.json"'
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = EDIT_LINK_REFERRER_POLICY
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
