@@ -16,15 +16,16 @@ from django.db import transaction
 
 from atomgrad.cities.models import City
 from atomgrad.citystats.models import YEAR_MAX, YEAR_MIN, ContestApplication, ContestResult, ContestStage
-from atomgrad.citystats.services.urban_import import cities_by_key
 from atomgrad.citystats.tabular import (
     CellError,
     cell_error,
+    cities_by_key,
     city_key,
     kopecks_parse,
     named_header_check,
     refusal,
     table_read,
+    table_rows,
 )
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
@@ -76,17 +77,8 @@ def contest_table_check(table: list[list[str]]) -> tuple[dict[tuple[City, int], 
     seen: dict[tuple[int, int], int] = {}
     column_of_field = {"territory": "территория", "project": "проект", "proposals": "предложений",
                        "collection_days": "дней_сбора", "stage": "этап", "result": "итог", "grant_kopecks": "грант"}
-    for row_number, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
-
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = columns[name]
-            return cells[index] if index < len(cells) else ""
-
-        def bad(name: str, code: str, ru: str, en: str, row_number: int = row_number) -> None:
-            errors.append(cell_error(row_number, columns[name], name, code, ru, en))
-
+    for row in table_rows(table, columns=columns, errors=errors):
+        row_number, cell, bad = row.number, row.cell, row.bad
         before = len(errors)
         city = lookup.get(city_key(cell("город")))
         if city is None:

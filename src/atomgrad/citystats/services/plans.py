@@ -25,16 +25,17 @@ from atomgrad.citystats.models import (
     PlanProject,
     ProjectStatus,
 )
-from atomgrad.citystats.services.urban_import import cities_by_key
 from atomgrad.citystats.tabular import (
     CellError,
     cell_error,
+    cities_by_key,
     city_key,
     date_parse,
     kopecks_parse,
     named_header_check,
     refusal,
     table_read,
+    table_rows,
 )
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
@@ -102,17 +103,8 @@ def plan_table_check(table: list[list[str]], *, today: dt.date) -> tuple[list[_R
     categories, statuses = _choice_lookup(PlanCategory), _choice_lookup(ProjectStatus)
     rows: list[_Row] = []
     first_seen: dict[tuple[int, str], _Row] = {}
-    for row_number, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
-
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = columns[name]
-            return cells[index] if index < len(cells) else ""
-
-        def bad(name: str, code: str, ru: str, en: str, row_number: int = row_number) -> None:
-            errors.append(cell_error(row_number, columns[name], name, code, ru, en))
-
+    for row in table_rows(table, columns=columns, errors=errors):
+        row_number, cell, bad = row.number, row.cell, row.bad
         before = len(errors)
         city = lookup.get(city_key(cell("город")))
         if not cell("город"):
