@@ -86,6 +86,19 @@ def _error_message(request: HttpRequest, error: ApplicationError) -> None:
     messages.error(request, error.message(get_language()))
 
 
+def _act(request: HttpRequest, action: Callable[[], Any], *, done: str | Callable[[Any], str], then: str
+         ) -> HttpResponse:
+    """Run a service for the person, then go back to `then` (post/redirect/get): the next page says the service's
+    refusal, or `done` (a text, or a function of what the service returned)."""
+    try:
+        result = action()
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+    return redirect(then)
+
+
 def _workspace_url(season: Season, city: City, *, query: str = "") -> str:
     url = reverse("results:review", args=[season.year, city.slug])
     return f"{url}?{query}" if query else url
@@ -298,14 +311,10 @@ def disqualify(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     candidate = next((c for c in season.applications.filter(pk=form.cleaned_data["candidate"], city=city)), None)
     if candidate is None:
         raise Http404
-    try:
-        candidate_disqualify(actor=request.user, season=season, city=city, candidate=candidate,
-                             reason=form.cleaned_data["reason"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Соискатель «%(name)s» снят с голосования.") % {"name": candidate.full_name})
-    return redirect(_workspace_url(season, city) + "#decisions")
+    return _act(request, lambda: candidate_disqualify(actor=request.user, season=season, city=city,
+                                                      candidate=candidate, reason=form.cleaned_data["reason"]),
+                done=_t("Соискатель «%(name)s» снят с голосования.") % {"name": candidate.full_name},
+                then=_workspace_url(season, city) + "#decisions")
 
 
 @require_POST
@@ -318,13 +327,10 @@ def declare_void(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _t("Решение не принято: укажите основание."))
         return redirect(_workspace_url(season, city) + "#decisions")
-    try:
-        city_declare_void(actor=request.user, season=season, city=city, reason=form.cleaned_data["reason"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Голосование в городе признано недействительным."))
-    return redirect(_workspace_url(season, city) + "#decisions")
+    return _act(request, lambda: city_declare_void(actor=request.user, season=season, city=city,
+                                                   reason=form.cleaned_data["reason"]),
+                done=_t("Голосование в городе признано недействительным."),
+                then=_workspace_url(season, city) + "#decisions")
 
 
 @require_POST
@@ -341,13 +347,9 @@ def withdraw_decision(request: HttpRequest, year: int, slug: str, decision_id: i
     if not form.is_valid():
         messages.error(request, _t("Решение не отменено: укажите причину отмены."))
         return redirect(_workspace_url(season, city) + "#decisions")
-    try:
-        decision_withdraw(actor=request.user, decision=decision, reason=form.cleaned_data["reason"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Решение отменено."))
-    return redirect(_workspace_url(season, city) + "#decisions")
+    return _act(request, lambda: decision_withdraw(actor=request.user, decision=decision,
+                                                   reason=form.cleaned_data["reason"]),
+                done=_t("Решение отменено."), then=_workspace_url(season, city) + "#decisions")
 
 
 @require_POST
@@ -374,14 +376,11 @@ def decide_tie(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     except ValueError:
         messages.error(request, _t("Решение не записано: у каждого соискателя должно быть своё место в порядке."))
         return redirect(_workspace_url(season, city) + "#tie")
-    try:
-        tie_decide(actor=request.user, season=season, city=city, rule=form.cleaned_data["rule"],
-                   explanation=form.cleaned_data["explanation"], orders=orders)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Решение о равенстве голосов записано. Сформируйте протокол заново."))
-    return redirect(_workspace_url(season, city) + "#tie")
+    return _act(request, lambda: tie_decide(actor=request.user, season=season, city=city,
+                                            rule=form.cleaned_data["rule"],
+                                            explanation=form.cleaned_data["explanation"], orders=orders),
+                done=_t("Решение о равенстве голосов записано. Сформируйте протокол заново."),
+                then=_workspace_url(season, city) + "#tie")
 
 
 # --- the protocol -------------------------------------------------------------------------------------------
@@ -427,13 +426,9 @@ def _protocol_url(season: Season, city: City) -> str:
 def protocol_make(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
     season = _season_or_404(year)
-    try:
-        protocol = protocol_generate(actor=request.user, season=season, city=city)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Сформирован проект протокола № %(number)s.") % {"number": protocol.version})
-    return redirect(_protocol_url(season, city))
+    return _act(request, lambda: protocol_generate(actor=request.user, season=season, city=city),
+                done=lambda protocol: _t("Сформирован проект протокола № %(number)s.") % {"number": protocol.version},
+                then=_protocol_url(season, city))
 
 
 @require_POST
@@ -448,13 +443,10 @@ def protocol_mark_signed(request: HttpRequest, year: int, slug: str, protocol_id
         for error in form.errors.get("confirm", []):
             messages.error(request, error)
         return redirect(_protocol_url(season, city))
-    try:
-        protocol_sign(actor=request.user, protocol=protocol, scan=form.cleaned_data.get("scan"))
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Протокол отмечен подписанным. Итоги города больше не меняются."))
-    return redirect(_protocol_url(season, city))
+    return _act(request, lambda: protocol_sign(actor=request.user, protocol=protocol,
+                                               scan=form.cleaned_data.get("scan")),
+                done=_t("Протокол отмечен подписанным. Итоги города больше не меняются."),
+                then=_protocol_url(season, city))
 
 
 @require_POST
@@ -468,13 +460,9 @@ def protocol_scan(request: HttpRequest, year: int, slug: str, protocol_id: int) 
     if not form.is_valid():
         messages.error(request, _t("Скан не загружен: выберите файл."))
         return redirect(_protocol_url(season, city))
-    try:
-        protocol_attach_scan(actor=request.user, protocol=protocol, scan=form.cleaned_data["scan"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Скан подписанного протокола загружен."))
-    return redirect(_protocol_url(season, city))
+    return _act(request, lambda: protocol_attach_scan(actor=request.user, protocol=protocol,
+                                                      scan=form.cleaned_data["scan"]),
+                done=_t("Скан подписанного протокола загружен."), then=_protocol_url(season, city))
 
 
 @require_GET
@@ -513,13 +501,8 @@ def _organiser_or_404(request: HttpRequest) -> None:
 def publish_city(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
     season = _season_or_404(year)
-    try:
-        publication_publish_city(actor=request.user, season=season, city=city)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Итоги города %(city)s опубликованы.") % {"city": city.name})
-    return redirect(_protocol_url(season, city))
+    return _act(request, lambda: publication_publish_city(actor=request.user, season=season, city=city),
+                done=_t("Итоги города %(city)s опубликованы.") % {"city": city.name}, then=_protocol_url(season, city))
 
 
 @require_POST
@@ -528,13 +511,9 @@ def publish_city(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 def publish_season(request: HttpRequest, year: int) -> HttpResponse:
     _organiser_or_404(request)
     season = _season_or_404(year)
-    try:
-        publications = publication_publish_season(actor=request.user, season=season)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Опубликованы итоги городов: %(count)s.") % {"count": len(publications)})
-    return redirect(reverse("results:committee_index") + f"?season={season.year}")
+    return _act(request, lambda: publication_publish_season(actor=request.user, season=season),
+                done=lambda publications: _t("Опубликованы итоги городов: %(count)s.") % {"count": len(publications)},
+                then=reverse("results:committee_index") + f"?season={season.year}")
 
 
 @require_POST
