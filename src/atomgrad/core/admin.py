@@ -1,4 +1,5 @@
-"""The audit log in the admin: organisers read it; nobody adds, changes or deletes an entry there."""
+"""The audit log in the admin: organisers read it; nobody adds, changes or deletes an entry there. `ReadOnlyAdmin`
+serves every app's insert-only records the same way."""
 
 from __future__ import annotations
 
@@ -11,8 +12,22 @@ from django.utils.translation import gettext_lazy as _
 from atomgrad.core.models import AuditLogEntry
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Insert-only records (the audit log, votes, decisions, imported index years…): visible in the admin, never
+    added, changed or deleted there — they change only through the services that audit them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor", "action", "object_type", "object_id", "city", "reason_short"]
     list_filter = ["action", "object_type", "city"]
     search_fields = ["reason", "object_id", "actor__username", "action"]
@@ -25,12 +40,3 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("причина / комментарий"))
     def reason_short(self, entry: AuditLogEntry) -> str:
         return entry.reason if len(entry.reason) <= 80 else entry.reason[:79] + "…"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
