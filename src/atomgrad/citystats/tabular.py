@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import models
+
 from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.spreadsheets import csv_row, xlsx_append
@@ -194,6 +196,11 @@ def date_parse(text: str) -> dt.date | None:
 def city_key(text: str) -> str:
     """How a city cell is matched: case-insensitive, ё = е, spaces collapsed."""
     return " ".join(text.casefold().replace("ё", "е").split())
+
+
+def choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
+    """How a choice cell is matched: by its stored value or its Russian label, as `city_key` compares text."""
+    return {key: value for value, label in choices.choices for key in (city_key(value), city_key(str(label)))}
 
 
 def cities_by_key() -> dict[str, City]:

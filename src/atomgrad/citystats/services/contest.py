@@ -19,6 +19,7 @@ from atomgrad.citystats.models import YEAR_MAX, YEAR_MIN, ContestApplication, Co
 from atomgrad.citystats.tabular import (
     CellError,
     cell_error,
+    choice_lookup,
     cities_by_key,
     city_key,
     kopecks_parse,
@@ -46,10 +47,6 @@ class ContestImportResult:
     changes: dict[str, Any] = field(default_factory=dict)
 
 
-def _lookup(choices: type[ContestStage] | type[ContestResult]) -> dict[str, str]:
-    return {key: value for value, label in choices.choices for key in (city_key(value), city_key(str(label)))}
-
-
 def application_check(values: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """The rules an application obeys, whichever way it comes in: (field, code, ru, en) for each broken one."""
     problems = []
@@ -72,7 +69,7 @@ def contest_table_check(table: list[list[str]]) -> tuple[dict[tuple[City, int], 
     columns, errors = named_header_check(table[0], COLUMNS)
     if errors:
         return {}, errors
-    lookup, stages, results = cities_by_key(), _lookup(ContestStage), _lookup(ContestResult)
+    lookup, stages, results = cities_by_key(), choice_lookup(ContestStage), choice_lookup(ContestResult)
     rows: dict[tuple[City, int], dict[str, Any]] = {}
     seen: dict[tuple[int, int], int] = {}
     column_of_field = {"territory": "территория", "project": "проект", "proposals": "предложений",

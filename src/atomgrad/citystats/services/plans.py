@@ -28,6 +28,7 @@ from atomgrad.citystats.models import (
 from atomgrad.citystats.tabular import (
     CellError,
     cell_error,
+    choice_lookup,
     cities_by_key,
     city_key,
     date_parse,
@@ -63,14 +64,6 @@ def moscow_today(now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(MOSCOW).date()
 
 
-def _choice_lookup(choices: type[PlanCategory] | type[ProjectStatus]) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for value, label in choices.choices:
-        lookup[city_key(value)] = value
-        lookup[city_key(str(label))] = value
-    return lookup
-
-
 def _labels(choices: type[PlanCategory] | type[ProjectStatus]) -> str:
     return "; ".join(f"«{label}»" for _value, label in choices.choices)
 
@@ -100,7 +93,7 @@ def plan_table_check(table: list[list[str]], *, today: dt.date) -> tuple[list[_R
     if errors:
         return [], errors  # without the right columns the cells cannot be read
     lookup = cities_by_key()
-    categories, statuses = _choice_lookup(PlanCategory), _choice_lookup(ProjectStatus)
+    categories, statuses = choice_lookup(PlanCategory), choice_lookup(ProjectStatus)
     rows: list[_Row] = []
     first_seen: dict[tuple[int, str], _Row] = {}
     for row in table_rows(table, columns=columns, errors=errors):
