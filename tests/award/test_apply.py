@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -29,6 +27,7 @@ from tests.award.apply_support import (
     service_arguments,
     stored_files,
 )
+from tests.concurrency import run_together
 from tests.factories import CityFactory, ConsentDocumentFactory, SeasonFactory, SphereFactory
 
 
@@ -495,30 +494,11 @@ def test_parallel_submissions_of_the_same_person_make_exactly_one_application():
     sphere = SphereFactory()
     spellings = ["Петрова Алёна Сергеевна", "петрова алена сергеевна", "ПЕТРОВА  АЛЁНА СЕРГЕЕВНА",
                  "Петрова Алена Сергеевна", " петрова Алёна  сергеевна ", "Петрова алёна Сергеевна"]
-    barrier = threading.Barrier(len(spellings))
-    outcomes: list[object] = []
-    lock = threading.Lock()
-
-    def apply_as(name: str) -> None:
-        try:
-            arguments = service_arguments(season, sphere=sphere, full_name=name, email=f"{abs(hash(name))}@example.org")
-            barrier.wait(timeout=30)
-            try:
-                result: object = application_submit(**arguments)
-            except ApplicationError as error:
-                result = error.code
-            except Exception as error:  # noqa: BLE001 - recorded and asserted below
-                result = repr(error)
-            with lock:
-                outcomes.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=apply_as, args=(name,)) for name in spellings]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    arguments = [service_arguments(season, sphere=sphere, full_name=name, email=f"{abs(hash(name))}@example.org")
+                 for name in spellings]
+    submissions = [lambda these=these: application_submit(**these) for these in arguments]
+    outcomes = [outcome.code if isinstance(outcome, ApplicationError) else outcome
+                for outcome in run_together(submissions)]
 
     winners = [outcome for outcome in outcomes if isinstance(outcome, Application)]
     refusals = [outcome for outcome in outcomes if not isinstance(outcome, Application)]

@@ -3,11 +3,8 @@ and parallel decisions on one application."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connection
 from django.urls import reverse
 
 from atomgrad.award.models import Application, ApplicationStatus
@@ -16,6 +13,7 @@ from atomgrad.award.selectors import candidate_list_published
 from atomgrad.award.services.moderation import application_decide
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.models import AuditLogEntry
+from tests.concurrency import run_each
 from tests.factories import (
     ApplicationFactory,
     CityFactory,
@@ -312,34 +310,13 @@ def test_parallel_decisions_on_one_application_make_exactly_one(mailoutbox):
     application = ApplicationFactory(season=season, city=city)
     members = [CommitteeMemberFactory(city=city).user for _ in range(8)]
     decisions = ["accept", "return", "reject"]
-    barrier = threading.Barrier(len(members))
-    outcomes: list[tuple[str, str]] = []
-    outcomes_lock = threading.Lock()
+    outcomes = run_each(len(members), lambda index: application_decide(
+        actor=members[index], application=application, decision=decisions[index % 3], comment=f"Решение {index}",
+    ))
 
-    def decide(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            decided = application_decide(
-                actor=members[index], application=application, decision=decisions[index % 3],
-                comment=f"Решение {index}",
-            )
-            outcome = ("decided", decided.status)
-        except ApplicationError as error:
-            outcome = ("refused", error.code)
-        finally:
-            connection.close()
-        with outcomes_lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=decide, args=(index,)) for index in range(len(members))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    decided = [status for kind, status in outcomes if kind == "decided"]
-    refused = [code for kind, code in outcomes if kind == "refused"]
-    assert len(outcomes) == len(members)
+    decided = [outcome.status for outcome in outcomes if isinstance(outcome, Application)]
+    refused = [outcome.code for outcome in outcomes if isinstance(outcome, ApplicationError)]
+    assert len(decided) + len(refused) == len(members), outcomes
     assert len(decided) == 1
     assert refused == ["illegal_transition"] * (len(members) - 1)
     application.refresh_from_db()

@@ -3,12 +3,10 @@ network lags, fed through the webhook endpoint by 50 threads, each with its own 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 from tests.bot.conftest import BotDriver, TgUser, register
+from tests.concurrency import raised, run_together
 
 from atomgrad.bot.callbacks import VoteConfirmCallback
 from atomgrad.voting.models import LedgerEntry, SeasonVoter, Vote
@@ -26,27 +24,12 @@ def test_parallel_vote_callbacks_record_exactly_one_vote(driver: BotDriver, worl
     data = VoteConfirmCallback(candidate_id=candidate.pk).pack()
     card = {"message_id": 1, "date": 0, "chat": {"id": ANNA.id, "type": "private"}, "text": "card"}
     updates = [driver.callback_update(ANNA, data, card) for _ in range(PARALLEL)]
-    start = threading.Barrier(PARALLEL)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
+    drivers = [BotDriver(driver.fake, Client()) for _ in updates]  # one HTTP client per thread
 
-    def tap(update: dict) -> None:
-        try:
-            own = BotDriver(driver.fake, Client())
-            start.wait(timeout=60)
-            statuses.append(own.post(update))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    statuses = run_together([lambda own=own, update=update: own.post(update)
+                             for own, update in zip(drivers, updates, strict=True)])
 
-    threads = [threading.Thread(target=tap, args=(update,)) for update in updates]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(180)
-
-    assert not errors, errors
+    assert not raised(statuses), raised(statuses)
     assert statuses == [200] * PARALLEL
     assert Vote.objects.filter(candidate=candidate).count() == 1
     assert SeasonVoter.objects.get().votes_cast == 1

@@ -7,32 +7,16 @@ from __future__ import annotations
 import pytest
 
 from atomgrad.citystats.services.demo import citystats_demo_load
-from tests.browser.axe import axe_available, axe_violations
+from tests.browser.axe import assert_pages_accessible
 
 PAGES = ["/stats/", "/stats/?year=2024&group=7&sort=-change_base", "/stats/lesnoy/", "/stats/lesnoy/?year=2019",
          "/stats/method/"]
-SIZES = [(360, 740), (1280, 900)]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_indices_pages_are_accessible_and_fit_phone_and_desktop(live_server, chromium_browser):
-    axe_available()
     citystats_demo_load()
-    for width, height in SIZES:
-        # bypass_csp lets the test inject axe-core; the pages' own Content-Security-Policy is unchanged
-        context = chromium_browser.new_context(locale="ru-RU", viewport={"width": width, "height": height},
-                                               bypass_csp=True)
-        page = context.new_page()
-        try:
-            for url in PAGES:
-                page.goto(live_server.url + url)
-                overflow = page.evaluate(
-                    "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-                assert overflow <= 0, f"{url} at {width}px scrolls sideways by {overflow}px"
-                violations = axe_violations(page)
-                assert violations == [], f"{url} at {width}px: {violations}"
-        finally:
-            context.close()
+    assert_pages_accessible(chromium_browser, live_server.url, PAGES)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,37 +8,19 @@ import pytest
 
 from atomgrad.cities.services import cities_load_from_file
 from atomgrad.citystats.services.development_demo import development_demo_load
-from tests.browser.axe import axe_available, axe_violations
+from tests.browser.axe import assert_pages_accessible
 
 PAGES = ["/stats/krasnokamensk/development/", "/stats/sarov/development/", "/stats/krasnokamensk/calendar/",
          "/stats/summary/", "/stats/projects/?late=1", "/stats/krasnokamensk/"]
-SIZES = [(360, 740), (1280, 900)]
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_city_page_and_summary_are_accessible_at_phone_and_desktop(live_server, chromium_browser):
-    axe_available()
     cities_load_from_file()
     assert development_demo_load().loaded
-    for width, height in SIZES:
-        # bypass_csp lets the test inject axe-core; the pages' own Content-Security-Policy is unchanged
-        context = chromium_browser.new_context(locale="ru-RU", viewport={"width": width, "height": height},
-                                               bypass_csp=True)
-        page = context.new_page()
-        try:
-            for url in PAGES:
-                page.goto(live_server.url + url)
-                # open every «data as a table» so axe checks those tables too
-                for summary in page.locator("details > summary").all():
-                    summary.click()
-                overflow = page.evaluate(
-                    "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-                assert overflow <= 0, f"{url} at {width}px scrolls sideways by {overflow}px"
-                violations = axe_violations(page)
-                assert violations == [], f"{url} at {width}px: {violations}"
-        finally:
-            context.close()
+    # every «data as a table» opened, so axe checks those tables too
+    assert_pages_accessible(chromium_browser, live_server.url, PAGES, open_details=True)
 
 
 @pytest.mark.browser

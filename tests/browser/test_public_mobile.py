@@ -8,6 +8,7 @@ import os
 import pytest
 
 from atomgrad.award.models import ApplicationStatus
+from tests.browser.axe import sideways_overflow
 from tests.factories import ApplicationFactory, CityFactory, SeasonFactory, SphereFactory
 
 SCREENSHOTS = os.environ.get("ATOMGRAD_SCREENSHOTS")  # a folder: save each page there to look at the layout
@@ -43,7 +44,7 @@ def test_public_pages_fit_a_phone_and_keep_touch_targets(live_server, chromium_b
             page.goto(live_server.url + url)
             if SCREENSHOTS:
                 page.screenshot(path=f"{SCREENSHOTS}/{url.strip('/').replace('/', '_') or 'home'}.png", full_page=True)
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            overflow = sideways_overflow(page)
             assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
             small = page.evaluate("""() => [...document.querySelectorAll(
                     'main a.button, main button, main .chips a, main .card-title a, main .breadcrumbs a, main select')]

@@ -3,15 +3,13 @@ year ends as exactly one of the files says, and the audit log has one entry per 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from atomgrad.citystats.models import IndexYear, UrbanScore
 from atomgrad.citystats.services.urban_import import urban_import
 from atomgrad.core.models import AuditLogEntry
 from tests.citystats.helpers import HEADER, csv_bytes, urban_row
+from tests.concurrency import raised, run_together
 from tests.factories import CityFactory
 
 PARALLEL = 8
@@ -23,23 +21,9 @@ def test_parallel_imports_of_one_year_are_serialised():
     cities = [CityFactory(slug=f"c{number}", name_ru=f"Город {number}") for number in range(3)]
     files = [csv_bytes([HEADER, *(urban_row(city.slug, str(number % 10)) for city in cities)])
              for number in range(PARALLEL)]
-    start = threading.Barrier(PARALLEL)
-    errors: list[BaseException] = []
-
-    def run(content: bytes) -> None:
-        try:
-            start.wait(timeout=60)
-            urban_import(content=content, year=2024, actor=None, file_name="parallel.csv")
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(content,)) for content in files]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(180)
+    errors = raised(run_together([
+        lambda content=content: urban_import(content=content, year=2024, actor=None, file_name="parallel.csv")
+        for content in files]))
     assert not errors, errors
     assert IndexYear.objects.filter(kind="urban", year=2024).count() == 1
     totals = set(UrbanScore.objects.filter(year=2024).values_list("total", flat=True))

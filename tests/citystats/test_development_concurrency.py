@@ -3,41 +3,17 @@ locked): every one succeeds, the result is exactly one of them (never a mix), on
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from atomgrad.citystats.models import ContestApplication, MasterPlan, PlanProject
 from atomgrad.citystats.services.contest import application_save
 from atomgrad.citystats.services.plans import COLUMNS, plan_import
 from atomgrad.core.models import AuditLogEntry
 from tests.citystats.helpers import csv_bytes
+from tests.concurrency import raised, run_together
 from tests.factories import CityFactory
 
 PARALLEL = 6
-
-
-def _parallel(jobs: list[Callable[[], object]]) -> list[BaseException]:
-    start = threading.Barrier(len(jobs))
-    errors: list[BaseException] = []
-
-    def run(job: Callable[[], object]) -> None:
-        try:
-            start.wait(timeout=60)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(180)
-    return errors
 
 
 @pytest.mark.concurrency
@@ -48,7 +24,8 @@ def test_parallel_first_imports_of_a_city_plan_are_serialised():
                                         str(1000 * (n + 1)), "", "", "", "", "", "", "", ""],
                         ["Альфа", "X", "Школа", "education", "planned", "Администрация", "5", "", "", "", "", "",
                          "", "", ""]]) for n in range(PARALLEL)]
-    errors = _parallel([lambda content=content: plan_import(content=content, actor=None) for content in files])
+    errors = raised(run_together([lambda content=content: plan_import(content=content, actor=None)
+                                  for content in files]))
     assert not errors, errors
     assert MasterPlan.objects.count() == 1
     assert PlanProject.objects.count() == 2 and PlanProject.objects.filter(code="X").count() == 1
@@ -62,7 +39,7 @@ def test_parallel_first_applications_of_a_city_and_year_are_serialised():
     jobs = [lambda n=n: application_save(city=city, year=2025, actor=None, territory="Парк", project=f"Проект {n}",
                                          proposals=n, collection_days=30, stage="regional", result="not_winner",
                                          grant_kopecks=None) for n in range(PARALLEL)]
-    errors = _parallel(jobs)
+    errors = raised(run_together(jobs))
     assert not errors, errors
     assert ContestApplication.objects.count() == 1
     assert AuditLogEntry.objects.filter(action="citystats.contest_edit").count() == PARALLEL

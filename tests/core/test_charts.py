@@ -1,4 +1,5 @@
-"""The one SVG chart helper: accessible name and description, the data as a table, escaping, scale."""
+"""The one SVG chart module: accessible name and description, the data as a table, escaping, scale, readable text on
+every heatmap cell."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from atomgrad.core import charts
 from atomgrad.core.charts import Bar, ChartSeries, OverlayBarChart, bar_chart, number_format
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -74,3 +76,28 @@ def test_a_long_label_is_shortened_but_keeps_its_note():
     label = ET.fromstring(str(chart.svg)).find(f".//{SVG}text[@class='bar-chart-label']").text  # noqa: S314
     assert label.endswith("… — 1 место") and len(label) <= 36
     assert "Константинопольская Александра-Виктория Вячеславовна" in chart.render()  # whole in the table
+
+
+def _contrast(first: tuple[int, ...], second: tuple[int, ...]) -> float:
+    high, low = sorted((charts._luminance(first), charts._luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_heatmap_text_keeps_aa_contrast_on_every_fill():
+    for step in range(101):
+        fill, ink = charts._heat_colour(step / 10, 10)
+        fill_rgb = tuple(int(fill[i:i + 2], 16) for i in (1, 3, 5))
+        ink_rgb = tuple(int(ink[i:i + 2], 16) for i in (1, 3, 5))
+        assert _contrast(fill_rgb, ink_rgb) >= 4.5, (step, fill, ink)
+
+
+def test_the_city_statistics_charts_carry_title_summary_and_data_table():
+    chart = charts.line_chart(chart_id="t", title="Заголовок <и>", summary="Итог.", years=[2019, 2020],
+                              series=[charts.LineSeries("Город", {2019: 180, 2020: None})], y_min=0, y_max=360,
+                              reference=(180, "норма"))
+    root = ET.fromstring(str(chart.svg))  # noqa: S314 - our own markup
+    assert root.get("aria-labelledby") == "t-title t-desc"
+    assert root.find(f"{SVG}title").text == "Заголовок <и>" and root.find(f"{SVG}desc").text == "Итог."
+    assert chart.headers == ["Год", "Город"] and chart.rows == [["2019", "180,0"], ["2020", "—"]]
+    bars = charts.scaled_bar_chart(chart_id="b", title="Т", summary="С", bars=[("А", -1.5, False)], x_max=10)
+    assert bars.rows == [["А", "−1,5"]]

@@ -4,39 +4,17 @@ window per key, IPv6 counted by /64, old windows purged."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.models import RateLimitCounter
 from atomgrad.core.ratelimit import address_key, rate_limit_hit, rate_limit_purge
+from tests.concurrency import run_each
 
 HOUR = dt.timedelta(days=1)  # a long window: a test never straddles its boundary
-
-
-def run_parallel(count: int, work) -> list[object]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - the test counts what each request got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_address_key_counts_ipv6_by_its_64():
@@ -69,7 +47,7 @@ def test_purge_deletes_old_windows():
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_parallel_requests_cannot_overrun_the_limit():
-    results = run_parallel(30, lambda i: rate_limit_hit(scope="apply", key="198.51.100.1", limit=10, window=HOUR))
+    results = run_each(30, lambda i: rate_limit_hit(scope="apply", key="198.51.100.1", limit=10, window=HOUR))
     outcomes = Counter("ok" if result is None else getattr(result, "code", repr(result)) for result in results)
     assert outcomes == {"ok": 10, "too_many_requests": 20}
     assert RateLimitCounter.objects.get().hits == 10

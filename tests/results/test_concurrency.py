@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from atomgrad.core.errors import ApplicationError
 from atomgrad.results.models import CityProtocol
@@ -15,31 +12,10 @@ from atomgrad.results.services.protocol import protocol_generate, protocol_sign
 from atomgrad.results.services.tally import city_tally
 from atomgrad.voting.models import VoteAnnulment
 from atomgrad.voting.selectors import ledger_verify
+from tests.concurrency import run_together
 from tests.results.helpers import city_vote, close_voting
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
-
-
-def _in_parallel(*calls):  # type: ignore[no-untyped-def]
-    """Run each call in its own thread (own connection), started together; returns each result or error."""
-    outcomes: list[object] = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = calls[index]()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test checks
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 def test_two_members_annulling_the_same_selection_annul_it_once():
@@ -52,7 +28,7 @@ def test_two_members_annulling_the_same_selection_annul_it_once():
         return lambda: votes_annul(actor=actor, season=cv.season, city=cv.city, selection=selection,
                                    reason_code="fraud_suspected", reason="Накрутка", expected_count=6)
 
-    outcomes = _in_parallel(annul(cv.chair), annul(cv.member))
+    outcomes = run_together([annul(cv.chair), annul(cv.member)])
     succeeded = [outcome for outcome in outcomes if isinstance(outcome, list)]
     refused = [outcome for outcome in outcomes if isinstance(outcome, ApplicationError)]
     assert len(succeeded) == 1 and len(succeeded[0]) == 6
@@ -70,11 +46,11 @@ def test_an_annulment_racing_the_signature_never_lands_after_it():
     for round_number in range(3):
         draft = protocol_generate(actor=cv.chair, season=cv.season, city=cv.city)
         vote = cv.votes[cv.candidates[0].pk][round_number]
-        signed, annulled = _in_parallel(
+        signed, annulled = run_together([
             lambda draft=draft: protocol_sign(actor=cv.chair, protocol=draft),
             lambda vote=vote: votes_annul(actor=cv.member, season=cv.season, city=cv.city, vote_ids=[vote.pk],
                                           reason_code="coercion", reason="Жалоба"),
-        )
+        ])
         if isinstance(signed, CityProtocol):
             # signed first: the annulment was refused, and the signed protocol states the count as it is
             assert isinstance(annulled, ApplicationError) and annulled.code == "protocol_signed"

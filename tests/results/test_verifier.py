@@ -329,19 +329,41 @@ _result_paths = st.sampled_from([
 ])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(index=st.integers(0, 4), name=_fields, value=_json_values, reseal=st.booleans())
-def test_fuzz_any_changed_field_gives_fail_or_unreadable(tmp_path, index, name, value, reseal):
+def _fuzz_files(tmp_path: Path, ledger: bytes, results: dict) -> tuple[Path, Path]:  # type: ignore[type-arg]
+    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
+    ledger_path.write_bytes(ledger)
+    results_path.write_text(json.dumps(results), encoding="ascii")
+    return ledger_path, results_path
+
+
+def _changed_field_files(tmp_path: Path, index: int, name: str, value: object, *, reseal: bool,
+                         rebind_head: bool) -> tuple[Path, Path]:
+    """The fuzz chain with one entry's field changed (and, with `reseal`, its hashes recomputed so only the
+    content is wrong; with `rebind_head` too, the protocol names the new head)."""
     entries = _fuzz_chain()
     results = _fuzz_results(entries)
     entries[index][name] = value
     if reseal:
         _reseal(entries)
-        results["cities"][0]["protocol"]["ledger_head_hash"] = entries[-1]["entry_hash"]
-    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
-    ledger_path.write_bytes("".join(json.dumps(entry) + "\n" for entry in entries).encode("ascii"))
-    results_path.write_text(json.dumps(results), encoding="ascii")
-    code, output = _run_in_process(ledger_path, results_path)
+        if rebind_head:
+            results["cities"][0]["protocol"]["ledger_head_hash"] = entries[-1]["entry_hash"]
+    return _fuzz_files(tmp_path, "".join(json.dumps(entry) + "\n" for entry in entries).encode("ascii"), results)
+
+
+def _damaged_bytes_files(tmp_path: Path, position: int, junk: bytes, cut: bool) -> tuple[Path, Path]:
+    """The fuzz chain's file with `junk` written over (or, with `cut`, in place of the rest from) `position`."""
+    entries = _fuzz_chain()
+    data = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries).encode("utf-8")
+    position %= len(data)
+    data = data[:position] + junk + (b"" if cut else data[position + len(junk):])
+    return _fuzz_files(tmp_path, data, _fuzz_results(entries))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, 4), name=_fields, value=_json_values, reseal=st.booleans())
+def test_fuzz_any_changed_field_gives_fail_or_unreadable(tmp_path, index, name, value, reseal):
+    code, output = _run_in_process(*_changed_field_files(tmp_path, index, name, value, reseal=reseal,
+                                                         rebind_head=True))
     assert code in (0, 1, 2)
     assert code != 0 or output.startswith("OK:")
 
@@ -350,14 +372,7 @@ def test_fuzz_any_changed_field_gives_fail_or_unreadable(tmp_path, index, name, 
 @given(position=st.integers(0, 2000), junk=st.binary(max_size=12) | _surrogate_text.map(
     lambda text: text.encode("utf-8", "surrogatepass")), cut=st.booleans())
 def test_fuzz_any_damaged_bytes_give_fail_or_unreadable(tmp_path, position, junk, cut):
-    entries = _fuzz_chain()
-    data = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries).encode("utf-8")
-    position %= len(data)
-    data = data[:position] + junk + (b"" if cut else data[position + len(junk):])
-    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
-    ledger_path.write_bytes(data)
-    results_path.write_text(json.dumps(_fuzz_results(entries)), encoding="utf-8")
-    code, _ = _run_in_process(ledger_path, results_path)
+    code, _ = _run_in_process(*_damaged_bytes_files(tmp_path, position, junk, cut))
     assert code in (0, 1, 2)
 
 
@@ -480,25 +495,10 @@ def _run_both_ways(*paths: Path) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(index=st.integers(0, 4), name=_fields, value=_json_values, reseal=st.booleans())
 def test_fuzz_the_parallel_recount_agrees_on_any_changed_field(tmp_path, index, name, value, reseal):
-    entries = _fuzz_chain()
-    results = _fuzz_results(entries)
-    entries[index][name] = value
-    if reseal:
-        _reseal(entries)
-    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
-    ledger_path.write_bytes("".join(json.dumps(entry) + "\n" for entry in entries).encode("ascii"))
-    results_path.write_text(json.dumps(results), encoding="ascii")
-    _run_both_ways(ledger_path, results_path)
+    _run_both_ways(*_changed_field_files(tmp_path, index, name, value, reseal=reseal, rebind_head=False))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(position=st.integers(0, 2000), junk=st.binary(max_size=12), cut=st.booleans())
 def test_fuzz_the_parallel_recount_agrees_on_any_damaged_bytes(tmp_path, position, junk, cut):
-    entries = _fuzz_chain()
-    data = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries).encode("utf-8")
-    position %= len(data)
-    data = data[:position] + junk + (b"" if cut else data[position + len(junk):])
-    ledger_path, results_path = tmp_path / "fuzz.jsonl", tmp_path / "fuzz-results.json"
-    ledger_path.write_bytes(data)
-    results_path.write_text(json.dumps(_fuzz_results(entries)), encoding="utf-8")
-    _run_both_ways(ledger_path, results_path)
+    _run_both_ways(*_damaged_bytes_files(tmp_path, position, junk, cut))

@@ -4,17 +4,14 @@ through the service and through real HTTP (pytest-django's live server). Run on 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from django.core.servers.basehttp import WSGIServer
-from django.db import connection
 
 from atomgrad.core.errors import ApplicationError
 from atomgrad.voting import ledger, signals
@@ -23,6 +20,7 @@ from atomgrad.voting.models import CandidateTally, LedgerEntry, SeasonVoter, Vot
 from atomgrad.voting.selectors import ledger_entries, ledger_head, ledger_verify
 from atomgrad.voting.services.ballots import vote_annul, vote_cast
 from atomgrad.voting.signals import VoteContext
+from tests.concurrency import run_together
 from tests.factories import make_organiser
 from tests.voting.ballot_helpers import election
 
@@ -32,24 +30,6 @@ pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 # instant would see resets before a request is even read. A production server (gunicorn) listens with 2048.
 # The live server is started after collection, so raising the class default here reaches it.
 WSGIServer.request_queue_size = max(WSGIServer.request_queue_size, 128)
-
-
-def in_parallel(tasks: list[Callable[[], Any]]) -> list[Any]:
-    """Run the tasks at once (a barrier releases them together), each in its own thread and DB connection.
-    Returns each task's result, or the exception it raised."""
-    barrier = threading.Barrier(len(tasks), timeout=60)
-
-    def run(task: Callable[[], Any]) -> Any:
-        try:
-            barrier.wait()
-            return task()
-        except Exception as error:  # noqa: BLE001 - the test inspects what each request met
-            return error
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
-        return list(pool.map(run, tasks))
 
 
 def cast_task(voter_id: int, candidate, channel: str = "web",  # type: ignore[no-untyped-def]
@@ -99,7 +79,7 @@ def assert_consistent(season) -> None:  # type: ignore[no-untyped-def]
 def test_50_parallel_votes_of_one_voter_for_one_candidate_record_exactly_one():
     race = election(k=3, candidates=1)
     voter = race.voter()
-    results = in_parallel([cast_task(voter.pk, race.candidates[0]) for _ in range(50)])
+    results = run_together([cast_task(voter.pk, race.candidates[0]) for _ in range(50)])
     assert outcomes(results) == Counter({"accepted": 1, "already_voted": 49})
     assert Vote.objects.filter(voter=voter).count() == 1
     assert SeasonVoter.objects.get(pk=voter.pk).votes_cast == 1
@@ -111,7 +91,7 @@ def test_50_parallel_votes_of_one_voter_for_one_candidate_record_exactly_one():
 def test_50_parallel_votes_of_one_voter_for_50_candidates_with_k3_record_exactly_3():
     race = election(k=3, candidates=50)
     voter = race.voter()
-    results = in_parallel([cast_task(voter.pk, candidate) for candidate in race.candidates])
+    results = run_together([cast_task(voter.pk, candidate) for candidate in race.candidates])
     assert outcomes(results) == Counter({"accepted": 3, "limit_reached": 47})
     assert Vote.objects.filter(voter=voter).count() == 3
     assert SeasonVoter.objects.get(pk=voter.pk).votes_cast == 3
@@ -124,7 +104,7 @@ def test_parallel_votes_of_many_voters_make_one_unbroken_chain():
     voters = [race.voter() for _ in range(40)]
     tasks = [cast_task(voter.pk, race.candidates[(index + offset) % 4], channel=("web", "api")[offset])
              for index, voter in enumerate(voters) for offset in (0, 1)]
-    results = in_parallel(tasks)
+    results = run_together(tasks)
     assert outcomes(results) == Counter({"accepted": 80})
     entries = list(ledger_entries(season=race.season))
     assert len(entries) == 80 == Vote.objects.filter(season=race.season).count()
@@ -141,7 +121,7 @@ def test_parallel_votes_keep_each_its_own_signals():
     tasks = [cast_task(voter.pk, candidate, channel="api",
                        context=VoteContext(client_ip=address[voter.pk], user_agent=f"client/{voter.pk}"))
              for voter in voters for candidate in race.candidates]
-    assert outcomes(in_parallel(tasks)) == Counter({"accepted": 60})
+    assert outcomes(run_together(tasks)) == Counter({"accepted": 60})
     for vote_id, voter_id, network, user_agent in VoteSignal.objects.values_list(
             "vote_id", "vote__voter_id", "network", "user_agent"):
         assert network == signals.network_hash(address[voter_id]), vote_id
@@ -162,7 +142,7 @@ def test_parallel_votes_and_annulments_keep_the_chain_and_the_tallies_in_step():
     tasks = [cast_task(voter.pk, race.candidates[index % 3]) for index, voter in enumerate(voters)]
     tasks += [annul_task(vote) for vote in early_votes]
     tasks += [annul_task(vote) for vote in early_votes[:5]]  # the same votes annulled twice at once
-    results = in_parallel(tasks)
+    results = run_together(tasks)
     counted = outcomes(results)
     assert counted["accepted"] == 20 + 10  # votes and first annulments
     assert counted["already_annulled"] == 5
@@ -204,7 +184,7 @@ def test_50_parallel_http_votes_of_one_voter_for_50_candidates_with_k3_record_ex
     voter = race.voter()
     token = token_issue(voter=voter)
     warm_up(live_server.url)
-    results = in_parallel([post_vote(live_server.url, token, candidate.pk) for candidate in race.candidates])
+    results = run_together([post_vote(live_server.url, token, candidate.pk) for candidate in race.candidates])
     statuses = Counter((status, body.get("code", "created")) for status, body in results)
     assert statuses == Counter({(201, "created"): 3, (403, "limit_reached"): 47})
     receipts = {body["receipt"] for status, body in results if status == 201}
@@ -220,7 +200,7 @@ def test_50_parallel_http_votes_of_one_voter_for_one_candidate_record_exactly_on
     voter = race.voter()
     token = token_issue(voter=voter)
     warm_up(live_server.url)
-    results = in_parallel([post_vote(live_server.url, token, race.candidates[0].pk) for _ in range(50)])
+    results = run_together([post_vote(live_server.url, token, race.candidates[0].pk) for _ in range(50)])
     statuses = Counter((status, body.get("code", "created")) for status, body in results)
     assert statuses == Counter({(201, "created"): 1, (409, "already_voted"): 49})
     assert Vote.objects.filter(voter=voter).count() == 1

@@ -4,12 +4,11 @@ registration in a season — through the services, and under parallel requests o
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
 from django.core import serializers
-from django.db import connection, transaction
+from django.db import transaction
 
 from atomgrad.award.models import ConsentDocument, ConsentKind
 from atomgrad.core.errors import ApplicationError
@@ -31,6 +30,7 @@ from atomgrad.voting.services.identity import (
     voter_register,
     voter_verify_and_register,
 )
+from tests.concurrency import run_each
 from tests.factories import CityFactory, SeasonFactory, SeasonVoterFactory
 from tests.voting.otp_support import PHONE, PHONE_SPELLINGS, last_code, sms_lines
 
@@ -447,28 +447,6 @@ def test_purge_removes_old_codes_and_idle_locks(sms_file, clock, django_capture_
 # --- under parallel requests (both databases) -------------------------------------------------------------
 
 
-def run_parallel(count: int, work) -> list[object]:  # type: ignore[no-untyped-def]
-    """Run `work(i)` in `count` threads started together; each returns its result or the exception raised."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each request got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def outcome(result: object) -> str:
     if isinstance(result, ApplicationError):
         return result.code
@@ -483,7 +461,7 @@ def outcome(result: object) -> str:
 def test_parallel_code_requests_for_one_number_send_at_most_the_limit(interval, expected, sms_file, settings):
     settings.OTP_RESEND_INTERVAL_SECONDS = interval
     settings.OTP_CODES_PER_NUMBER_PER_HOUR = 5
-    results = run_parallel(30, lambda i: otp_request(phone_raw=PHONE, client_ip=f"198.51.100.{i + 1}"))
+    results = run_each(30, lambda i: otp_request(phone_raw=PHONE, client_ip=f"198.51.100.{i + 1}"))
     outcomes = Counter(outcome(result) for result in results)
     assert outcomes == {"ok": expected, "too_many_codes": 30 - expected}
     assert OneTimeCode.objects.count() == expected
@@ -494,7 +472,7 @@ def test_parallel_code_requests_for_one_number_send_at_most_the_limit(interval, 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_code_requests_from_one_address_send_at_most_the_limit(sms_file, settings):
     settings.OTP_CODES_PER_ADDRESS_HARD_PER_HOUR = 20
-    results = run_parallel(30, lambda i: otp_request(phone_raw=f"+7985000{i:04d}", client_ip=IP))
+    results = run_each(30, lambda i: otp_request(phone_raw=f"+7985000{i:04d}", client_ip=IP))
     outcomes = Counter(outcome(result) for result in results)
     assert outcomes == {"ok": 20, "too_many_codes": 10}
     assert OneTimeCode.objects.filter(client_ip=IP).count() == 20
@@ -506,7 +484,7 @@ def test_parallel_code_requests_from_one_address_send_at_most_the_limit(sms_file
 def test_the_same_correct_code_submitted_in_parallel_verifies_once(sms_file):
     otp_request(phone_raw=PHONE, client_ip=IP)
     code = last_code(sms_file)
-    results = run_parallel(20, lambda i: otp_verify(phone_raw=PHONE, code=code, client_ip=IP))
+    results = run_each(20, lambda i: otp_verify(phone_raw=PHONE, code=code, client_ip=IP))
     outcomes = Counter(outcome(result) for result in results)
     assert outcomes == {"ok": 1, "code_expired": 19}
     assert VoterIdentity.objects.count() == 1
@@ -518,7 +496,7 @@ def test_the_same_correct_code_submitted_in_parallel_verifies_once(sms_file):
 def test_parallel_wrong_codes_count_every_try_and_lock_once(sms_file):
     otp_request(phone_raw=PHONE, client_ip=IP)
     code = last_code(sms_file)
-    results = run_parallel(20, lambda i: otp_verify(phone_raw=PHONE, code=wrong(code), client_ip=IP))
+    results = run_each(20, lambda i: otp_verify(phone_raw=PHONE, code=wrong(code), client_ip=IP))
     outcomes = Counter(outcome(result) for result in results)
     assert outcomes == {"invalid_code": 4, "too_many_attempts": 1, "locked_out": 15}
     assert OneTimeCode.objects.get().failed_attempts == 5
@@ -529,7 +507,7 @@ def test_parallel_wrong_codes_count_every_try_and_lock_once(sms_file):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_registrations_of_one_person_make_one_voter(voting_season):
     identity = VoterIdentity.objects.create(phone_hash=phone_hash(PHONE))
-    results = run_parallel(20, lambda i: voter_register(
+    results = run_each(20, lambda i: voter_register(
         season=voting_season, identity=identity, city_slug="sarov" if i % 2 else "ozersk", consent=True,
         channel="web",
     ).pk)

@@ -14,8 +14,9 @@ from atomgrad.core.errors import ApplicationError
 from atomgrad.voting.models import OneTimeCode, PhoneLockout
 from atomgrad.voting.phones import phone_hash
 from atomgrad.voting.services.identity import otp_request, otp_verify
+from tests.concurrency import run_each
 from tests.voting.otp_support import PHONE, last_code, sms_lines
-from tests.voting.test_identity import outcome, run_parallel
+from tests.voting.test_identity import outcome
 
 IP = "203.0.113.7"
 
@@ -158,7 +159,7 @@ def test_a_refused_request_uses_no_budget(sms_file, django_capture_on_commit_cal
 def test_parallel_requests_from_one_crowded_address_keep_to_the_budgets(sms_file, settings):
     settings.OTP_CODES_PER_ADDRESS_PER_HOUR = 5
     settings.OTP_CODES_CROWDED_PER_HOUR = 10
-    results = run_parallel(30, lambda i: otp_request(phone_raw=f"+798{i % 10}500{i:04d}", client_ip=IP))
+    results = run_each(30, lambda i: otp_request(phone_raw=f"+798{i % 10}500{i:04d}", client_ip=IP))
     assert Counter(outcome(result) for result in results) == {"ok": 15, "too_many_codes": 15}
     assert len(sms_lines(sms_file)) == 15
 
@@ -167,7 +168,7 @@ def test_parallel_requests_from_one_crowded_address_keep_to_the_budgets(sms_file
 @pytest.mark.django_db(transaction=True)
 def test_parallel_requests_in_one_block_keep_to_its_budget(sms_file, settings):
     settings.OTP_CODES_PER_RANGE_PER_HOUR = 8
-    results = run_parallel(30, lambda i: otp_request(phone_raw=f"+7985600{i:04d}", client_ip=f"198.51.100.{i + 1}"))
+    results = run_each(30, lambda i: otp_request(phone_raw=f"+7985600{i:04d}", client_ip=f"198.51.100.{i + 1}"))
     assert Counter(outcome(result) for result in results) == {"ok": 8, "too_many_codes": 22}
     assert OneTimeCode.objects.count() == 8
 
@@ -176,7 +177,7 @@ def test_parallel_requests_in_one_block_keep_to_its_budget(sms_file, settings):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_requests_keep_to_the_global_budget(sms_file, settings):
     settings.OTP_CODES_GLOBAL_PER_HOUR = 12
-    results = run_parallel(30, lambda i: otp_request(phone_raw=f"+798{i % 10}700{i:04d}",
+    results = run_each(30, lambda i: otp_request(phone_raw=f"+798{i % 10}700{i:04d}",
                                                      client_ip=f"198.51.100.{i + 1}"))
     assert Counter(outcome(result) for result in results) == {"ok": 12, "too_many_codes": 18}
     assert len(sms_lines(sms_file)) == 12
@@ -193,7 +194,7 @@ def test_parallel_wrong_codes_across_two_codes_lock_once(sms_file, clock):
     clock.advance(seconds=61)
     otp_request(phone_raw=PHONE, client_ip=IP)
     fresh = last_code(sms_file)
-    results = run_parallel(10, lambda i: otp_verify(phone_raw=PHONE, code=wrong(fresh), client_ip=IP))
+    results = run_each(10, lambda i: otp_verify(phone_raw=PHONE, code=wrong(fresh), client_ip=IP))
     assert Counter(outcome(result) for result in results) == {"invalid_code": 1, "too_many_attempts": 1,
                                                               "locked_out": 8}
     assert PhoneLockout.objects.get().lockouts == 1

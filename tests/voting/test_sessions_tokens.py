@@ -7,18 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import threading
 from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from atomgrad.voting.auth import SESSION_KEY, token_authenticate, token_issue
 from atomgrad.voting.models import VoterToken
 from atomgrad.voting.services.ballots import vote_cast
+from tests.concurrency import run_each
 from tests.factories import SeasonVoterFactory
 from tests.voting.ballot_helpers import election
 from tests.voting.otp_support import PHONE, last_code
@@ -119,23 +118,7 @@ def test_the_vote_api_answer_is_private(client):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_log_ins_of_one_person_leave_one_working_token():
     voter = SeasonVoterFactory()
-    barrier = threading.Barrier(12)
-    tokens: list[object] = [None] * 12
-
-    def log_in(index: int) -> None:
-        try:
-            barrier.wait()
-            tokens[index] = token_issue(voter=voter)
-        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
-            tokens[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=log_in, args=(index,)) for index in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    tokens = run_each(12, lambda _index: token_issue(voter=voter))
     assert all(isinstance(token, str) for token in tokens), tokens
     working = Counter(token_authenticate(token) is not None for token in tokens)  # type: ignore[arg-type]
     assert working == {True: 1, False: 11}

@@ -23,18 +23,8 @@ from atomgrad.citystats.models import (
 )
 from atomgrad.citystats.services.events import event_create
 from atomgrad.citystats.services.reference import national_average_set
+from atomgrad.core.admin import ReadOnlyAdmin
 from atomgrad.core.services import audit_record
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(IndexYear)

@@ -11,11 +11,14 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import models
+
+from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.spreadsheets import csv_row, xlsx_append
 
@@ -193,6 +196,48 @@ def date_parse(text: str) -> dt.date | None:
 def city_key(text: str) -> str:
     """How a city cell is matched: case-insensitive, ё = е, spaces collapsed."""
     return " ".join(text.casefold().replace("ё", "е").split())
+
+
+def choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
+    """How a choice cell is matched: by its stored value or its Russian label, as `city_key` compares text."""
+    return {key: value for value, label in choices.choices for key in (city_key(value), city_key(str(label)))}
+
+
+def cities_by_key() -> dict[str, City]:
+    """Every city under its slug and its Russian name (matched as `city_key` does)."""
+    lookup: dict[str, City] = {}
+    for city in City.objects.all():
+        lookup[city_key(city.slug)] = city
+        lookup[city_key(city.name_ru)] = city
+    return lookup
+
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A non-empty row below the header: its file row `number` (2 = the first), its cells, and, for a layout of
+    named columns, `cell(name)` to read and `bad(name, …)` to record an error in `errors`."""
+
+    number: int
+    cells: list[str]
+    columns: Mapping[str, int]
+    errors: list[CellError]
+
+    def cell(self, name: str) -> str:
+        index = self.columns[name]
+        return self.cells[index] if index < len(self.cells) else ""
+
+    def bad(self, name: str, code: str, ru: str, en: str) -> None:
+        self.errors.append(cell_error(self.number, self.columns[name], name, code, ru, en))
+
+
+def table_rows(table: Sequence[list[str]], *, columns: Mapping[str, int] | None = None,
+               errors: list[CellError] | None = None) -> Iterator[TableRow]:
+    """The rows under the header, skipping empty ones (every import walks its table this way)."""
+    for number, cells in enumerate(table[1:], start=2):
+        if any(cells):
+            yield TableRow(number=number, cells=cells, columns=columns or {},
+                           errors=errors if errors is not None else [])
 
 
 # --- writing ---------------------------------------------------------------------------------------------------

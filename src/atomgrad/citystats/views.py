@@ -1,5 +1,5 @@
 """Pages of «Атомграды в цифрах»: the comparison of all cities, a city's dashboard, the method, open data, and
-the organisers' upload. Thin: the numbers come from selectors, the charts from `charts.py`.
+the organisers' upload. Thin: the numbers come from selectors, the charts from `core/charts.py`.
 
 The award's laureates of a city are not read here (citystats sits below the award): the dashboard links to the
 city's hall of fame (`results:hall_of_fame`, laureates by year) and its award page, by URL name — no import."""
@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
-from atomgrad.citystats import charts
 from atomgrad.citystats.forms import IndexUploadForm
 from atomgrad.citystats.method import method_load, method_versions
 from atomgrad.citystats.models import URBAN_GROUPS, IndexKind
@@ -49,6 +48,7 @@ from atomgrad.citystats.urban import (
     SPACES_SHORT,
     indicator_position,
 )
+from atomgrad.core import charts
 from atomgrad.core.errors import ApplicationError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -79,7 +79,7 @@ def comparison(request: HttpRequest) -> HttpResponse:
         favourable = sum(1 for row in rows if row.urban.favourable)
         average = sum((row.urban.total for row in rows), Decimal(0)) / len(rows)
         scope = groups.get(group, "") if group else _("атомграды")
-        chart = charts.bar_chart(
+        chart = charts.scaled_bar_chart(
             chart_id="urban-bars",
             title=_("Индекс качества городской среды, %(year)s: %(scope)s") % {"year": year, "scope": scope},
             summary=_("%(favourable)s из %(total)s городов выше нормы 180 баллов; в среднем %(average)s, "
@@ -154,9 +154,9 @@ def city_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
                 "versus_national": _comparison_words(latest.total, national.get(latest.year)),
                 "versus_atomic": _comparison_words(latest.total, atomic.get(latest.year))},
             years=years,
-            series=[charts.Series(city.name, dict(own)),
-                    charts.Series(_("Среднее по России"), {year: national.get(year) for year in years}),
-                    charts.Series(_("Среднее по атомградам"), {year: atomic.get(year) for year in years})],
+            series=[charts.LineSeries(city.name, dict(own)),
+                    charts.LineSeries(_("Среднее по России"), {year: national.get(year) for year in years}),
+                    charts.LineSeries(_("Среднее по атомградам"), {year: atomic.get(year) for year in years})],
             y_min=low, y_max=360 if max(values) > 300 else 300, reference=(float(FAVOURABLE_ABOVE), _("норма 180")),
             year_header=_("Год"),
         )
@@ -171,7 +171,7 @@ def city_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
                 "year": qol_history[-1].year, "score": charts.number_text(qol_history[-1].score),
                 "rank": qol_history[-1].rank, "low": qol_history[-1].rank_low, "high": qol_history[-1].rank_high},
             years=[row.year for row in qol_history],
-            series=[charts.Series(city.name, {row.year: row.score for row in qol_history})],
+            series=[charts.LineSeries(city.name, {row.year: row.score for row in qol_history})],
             y_min=0, y_max=100, year_header=_("Год"),
         )
         method = _method_for_year(qol_history[-1].year)

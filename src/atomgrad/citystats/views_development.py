@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
-from atomgrad.citystats import charts, contest, programmes
+from atomgrad.citystats import contest, programmes
 from atomgrad.citystats.forms_development import (
     AttendanceForm,
     ContestApplicationForm,
@@ -46,6 +46,7 @@ from atomgrad.citystats.services import plans as plan_service
 from atomgrad.citystats.services.devdata import development_document, development_table
 from atomgrad.citystats.services.events import attendance_record
 from atomgrad.citystats.summary import default_year, department_summary
+from atomgrad.core import charts
 from atomgrad.core.errors import ApplicationError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -75,7 +76,7 @@ def plan_charts(progress: Any, *, city_name: str) -> list[charts.Chart]:
     spent per year (from the milestones' completion dates); milestones on time against late."""
     by_source = [(str(SOURCE_LABELS[source]), _billions(progress.by_source[source]), False)
                  for source in FUNDING_SOURCES if progress.by_source[source]]
-    budget = charts.bar_chart(
+    budget = charts.scaled_bar_chart(
         chart_id="plan-budget",
         title=_("%(city)s: бюджет мастер-плана по источникам, млрд ₽") % {"city": city_name},
         summary=_("Всего %(budget)s млрд ₽, освоено %(spent)s млрд ₽ (%(share)s%%).") % {
@@ -88,7 +89,7 @@ def plan_charts(progress: Any, *, city_name: str) -> list[charts.Chart]:
         headers=(_("Источник"), _("Млрд ₽")), places=2,
     )
     states = progress.states
-    milestones = charts.bar_chart(
+    milestones = charts.scaled_bar_chart(
         chart_id="plan-milestones",
         title=_("%(city)s: этапы проектов") % {"city": city_name},
         summary=_("В срок или ещё не наступили: %(on_time)s; просрочены: %(late)s; выполнены с опозданием: "
@@ -100,7 +101,7 @@ def plan_charts(progress: Any, *, city_name: str) -> list[charts.Chart]:
     )
     result = [budget, milestones]
     if progress.spending_by_year:
-        result.append(charts.bar_chart(
+        result.append(charts.scaled_bar_chart(
             chart_id="plan-spending",
             title=_("%(city)s: освоено по годам, млрд ₽") % {"city": city_name},
             summary=_("Средства, освоенные при выполнении этапов, по году выполнения."),
@@ -161,7 +162,7 @@ def summary_page(request: HttpRequest) -> HttpResponse:
     summary = department_summary(year=year)
     reach_chart = None
     if summary.reach:
-        reach_chart = charts.bar_chart(
+        reach_chart = charts.scaled_bar_chart(
             chart_id="reach", title=_("Охват жителей мероприятиями Союза по городам, %(year)s") % {"year": year},
             summary=_("%(events)s мероприятий в %(cities)s городах, охват — %(reach)s жителей.") % {
                 "events": summary.events, "cities": summary.event_cities, "reach": f"{summary.reach_total:,}".replace(
@@ -171,7 +172,7 @@ def summary_page(request: HttpRequest) -> HttpResponse:
         )
     plans_chart = None
     if summary.plans:
-        plans_chart = charts.bar_chart(
+        plans_chart = charts.scaled_bar_chart(
             chart_id="plans", title=_("Бюджеты мастер-планов, млрд ₽"),
             summary=_("Планов: %(plans)s; просроченных проектов: %(late)s.") % {
                 "plans": len(summary.plans), "late": summary.late_projects},

@@ -1,5 +1,6 @@
-"""The audit log in the admin (organisers read it; nobody adds, changes or deletes an entry there), and the base
-of the admins where organisers extend a city's window (the vote's, the moderation's)."""
+"""The audit log in the admin: organisers read it; nobody adds, changes or deletes an entry there. `ReadOnlyAdmin`
+serves every app's insert-only records the same way, and `CityWindowExtensionAdmin` the admins where organisers
+extend a city's window (the vote's, the moderation's)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,22 @@ from atomgrad.core.models import AuditLogEntry
 from atomgrad.core.text import FreeTextFormMixin
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Insert-only records (the audit log, votes, decisions, imported index years…): visible in the admin, never
+    added, changed or deleted there — they change only through the services that audit them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor", "action", "object_type", "object_id", "city", "reason_short"]
     list_filter = ["action", "object_type", "city"]
     search_fields = ["reason", "object_id", "actor__username", "action"]
@@ -34,15 +49,6 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("причина / комментарий"))
     def reason_short(self, entry: AuditLogEntry) -> str:
         return entry.reason if len(entry.reason) <= 80 else entry.reason[:79] + "…"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- extensions of a city's window ----------------------------------------------------------------------------
@@ -66,7 +72,7 @@ class CityWindowExtensionForm(FreeTextFormMixin, forms.ModelForm):
         return data
 
 
-class CityWindowExtensionAdmin(admin.ModelAdmin):
+class CityWindowExtensionAdmin(ReadOnlyAdmin):
     """Organisers add extensions here; extensions are never edited or deleted: a correction is a new extension
     (the latest one is in force). Saving goes through the service `grant`, which checks and audits."""
 
@@ -77,13 +83,8 @@ class CityWindowExtensionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["city"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and user_is_organiser(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        # Django's own check (the model's add permission), skipping ReadOnlyAdmin's refusal.
+        return admin.ModelAdmin.has_add_permission(self, request) and user_is_organiser(request.user)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         saved = type(self).grant(actor=request.user, **{name: getattr(obj, name) for name in EXTENSION_FIELDS})

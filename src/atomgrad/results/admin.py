@@ -6,20 +6,9 @@ head and write the audit log; the admin only shows what was decided."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from atomgrad.core.admin import ReadOnlyAdmin
 from atomgrad.results.models import CityDecision, CityProtocol, Publication, TieDecision
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(CityDecision)

@@ -13,23 +13,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from atomgrad.core.admin import EXTENSION_FIELDS, CityWindowExtensionAdmin, CityWindowExtensionForm
+from atomgrad.core.admin import EXTENSION_FIELDS, CityWindowExtensionAdmin, CityWindowExtensionForm, ReadOnlyAdmin
 from atomgrad.voting.models import LedgerEntry, Vote, VoteAnnulment, VotingExtension
 from atomgrad.voting.receipts import receipt_normalise
 from atomgrad.voting.services.ballots import voting_extend, voting_extension_validate
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Insert-only records: visible, never editable from the admin."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Vote)

@@ -16,15 +16,17 @@ from django.db import transaction
 
 from atomgrad.cities.models import City
 from atomgrad.citystats.models import YEAR_MAX, YEAR_MIN, ContestApplication, ContestResult, ContestStage
-from atomgrad.citystats.services.urban_import import cities_by_key
 from atomgrad.citystats.tabular import (
     CellError,
     cell_error,
+    choice_lookup,
+    cities_by_key,
     city_key,
     kopecks_parse,
     named_header_check,
     refusal,
     table_read,
+    table_rows,
 )
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
@@ -43,10 +45,6 @@ class ContestImportResult:
     years: list[int] = field(default_factory=list)
     applications: int = 0
     changes: dict[str, Any] = field(default_factory=dict)
-
-
-def _lookup(choices: type[ContestStage] | type[ContestResult]) -> dict[str, str]:
-    return {key: value for value, label in choices.choices for key in (city_key(value), city_key(str(label)))}
 
 
 def application_check(values: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -71,22 +69,13 @@ def contest_table_check(table: list[list[str]]) -> tuple[dict[tuple[City, int], 
     columns, errors = named_header_check(table[0], COLUMNS)
     if errors:
         return {}, errors
-    lookup, stages, results = cities_by_key(), _lookup(ContestStage), _lookup(ContestResult)
+    lookup, stages, results = cities_by_key(), choice_lookup(ContestStage), choice_lookup(ContestResult)
     rows: dict[tuple[City, int], dict[str, Any]] = {}
     seen: dict[tuple[int, int], int] = {}
     column_of_field = {"territory": "территория", "project": "проект", "proposals": "предложений",
                        "collection_days": "дней_сбора", "stage": "этап", "result": "итог", "grant_kopecks": "грант"}
-    for row_number, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
-
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = columns[name]
-            return cells[index] if index < len(cells) else ""
-
-        def bad(name: str, code: str, ru: str, en: str, row_number: int = row_number) -> None:
-            errors.append(cell_error(row_number, columns[name], name, code, ru, en))
-
+    for row in table_rows(table, columns=columns, errors=errors):
+        row_number, cell, bad = row.number, row.cell, row.bad
         before = len(errors)
         city = lookup.get(city_key(cell("город")))
         if city is None:

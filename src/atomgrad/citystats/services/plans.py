@@ -25,16 +25,18 @@ from atomgrad.citystats.models import (
     PlanProject,
     ProjectStatus,
 )
-from atomgrad.citystats.services.urban_import import cities_by_key
 from atomgrad.citystats.tabular import (
     CellError,
     cell_error,
+    choice_lookup,
+    cities_by_key,
     city_key,
     date_parse,
     kopecks_parse,
     named_header_check,
     refusal,
     table_read,
+    table_rows,
 )
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
@@ -60,14 +62,6 @@ def moscow_today(now: dt.datetime | None = None) -> dt.date:
     from django.utils import timezone
 
     return (now or timezone.now()).astimezone(MOSCOW).date()
-
-
-def _choice_lookup(choices: type[PlanCategory] | type[ProjectStatus]) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for value, label in choices.choices:
-        lookup[city_key(value)] = value
-        lookup[city_key(str(label))] = value
-    return lookup
 
 
 def _labels(choices: type[PlanCategory] | type[ProjectStatus]) -> str:
@@ -99,20 +93,11 @@ def plan_table_check(table: list[list[str]], *, today: dt.date) -> tuple[list[_R
     if errors:
         return [], errors  # without the right columns the cells cannot be read
     lookup = cities_by_key()
-    categories, statuses = _choice_lookup(PlanCategory), _choice_lookup(ProjectStatus)
+    categories, statuses = choice_lookup(PlanCategory), choice_lookup(ProjectStatus)
     rows: list[_Row] = []
     first_seen: dict[tuple[int, str], _Row] = {}
-    for row_number, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
-
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = columns[name]
-            return cells[index] if index < len(cells) else ""
-
-        def bad(name: str, code: str, ru: str, en: str, row_number: int = row_number) -> None:
-            errors.append(cell_error(row_number, columns[name], name, code, ru, en))
-
+    for row in table_rows(table, columns=columns, errors=errors):
+        row_number, cell, bad = row.number, row.cell, row.bad
         before = len(errors)
         city = lookup.get(city_key(cell("город")))
         if not cell("город"):

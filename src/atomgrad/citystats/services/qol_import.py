@@ -20,18 +20,16 @@ from atomgrad.cities.models import City
 from atomgrad.citystats.method import Method, method_load
 from atomgrad.citystats.models import IndexKind, IndexYear, QolResult, QolValue
 from atomgrad.citystats.qol import qol_compute
-from atomgrad.citystats.services.urban_import import (
+from atomgrad.citystats.services.index_import import (
     CITY_HEADER,
     ImportResult,
-    cities_by_key,
-    city_check,
-    extra_cells_check,
-    header_check,
+    import_result,
+    index_table_check,
     index_year_lock,
-    value_check,
+    index_year_record,
     year_check,
 )
-from atomgrad.citystats.tabular import CellError, column_letter, refusal, table_read
+from atomgrad.citystats.tabular import CellError, refusal, table_read
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
 
@@ -41,41 +39,11 @@ COMPUTE_AUDIT_ACTION = "citystats.qol_compute"
 
 def qol_table_check(table: list[list[str]], *, method: Method) -> tuple[dict[City, dict[str, float]], list[CellError]]:
     codes = [indicator.code for indicator in method.indicators]
-    bounds = {indicator.code: indicator for indicator in method.indicators}
-    if not table:
-        return {}, [CellError(1, "A", "", "file_empty", "файл пуст", "the file is empty")]
-    columns, errors = header_check(table[0], codes)
-    lookup = cities_by_key()
-    seen: dict[int, int] = {}
-    values: dict[City, dict[str, float]] = {}
-    rows = 0
-    for row_number, cells in enumerate(table[1:], start=2):
-        if not any(cells):
-            continue
-        rows += 1
-        city, error = city_check(cells[0] if cells else "", row=row_number, lookup=lookup, seen=seen)
-        if error:
-            errors.append(error)
-        parsed: dict[str, float] = {}
-        for index, code in columns.items():
-            text = cells[index] if index < len(cells) else ""
-            if text == "":
-                continue  # a missing value: the method's rule decides
-            indicator = bounds[code]
-            value, error = value_check(text, row=row_number, column=index, header=code,
-                                       low=Decimal(str(indicator.low)), high=Decimal(str(indicator.high)),
-                                       places=None)
-            if error:
-                errors.append(error)
-            elif value is not None:
-                parsed[code] = float(value)
-        errors.extend(extra_cells_check(cells, row=row_number, width=len(table[0])))
-        if city is not None:
-            values[city] = parsed
-    if rows == 0:
-        errors.append(CellError(2, column_letter(0), CITY_HEADER, "file_no_rows",
-                                "в файле нет ни одной строки с городом", "the file has no city rows"))
-    return values, errors
+    bounds = {indicator.code: (Decimal(str(indicator.low)), Decimal(str(indicator.high)))
+              for indicator in method.indicators}
+    # an empty cell is a missing value: the method's rule decides
+    parsed, errors = index_table_check(table, expected=codes, bounds=bounds, places=None, missing_allowed=True)
+    return {city: {code: float(value) for code, value in row.items()} for city, row in parsed.items()}, errors
 
 
 def qol_import(
@@ -109,9 +77,7 @@ def _qol_replace(*, values: dict[City, dict[str, float]], year: int,
     for row in QolValue.objects.filter(year=year).select_related("city"):
         old.setdefault(row.city.slug, {})[row.indicator] = row.value
     new = {city.slug: row for city, row in values.items()}
-    result = ImportResult(year=year, cities=len(new), replaced=not created or bool(old))
-    result.added = sorted(set(new) - set(old))
-    result.removed = sorted(set(old) - set(new))
+    result = import_result(year=year, old=old, new=new, created=created)
     for slug in sorted(set(new) & set(old)):
         changed = {code: [old[slug].get(code), new[slug].get(code)]
                    for code in sorted(set(old[slug]) | set(new[slug])) if old[slug].get(code) != new[slug].get(code)}
@@ -122,18 +88,8 @@ def _qol_replace(*, values: dict[City, dict[str, float]], year: int,
         QolValue(city=city, year=year, indicator=code, value=value)
         for city, row in values.items() for code, value in row.items()
     ])
-    index_year.is_demo = is_demo
-    index_year.file_name = file_name[:255]
-    index_year.file_sha256 = file_sha256
-    index_year.imported_by = actor if actor is not None and actor.is_authenticated else None  # type: ignore[assignment]
-    index_year.save()
-    audit_record(
-        actor=actor, action=AUDIT_ACTION, obj=index_year,
-        reason="Повторная загрузка года: данные заменены." if result.replaced else "Загрузка года.",
-        details={"year": year, "file": file_name, "sha256": file_sha256, "cities": result.cities,
-                 "replaced": result.replaced, "added": result.added, "removed": result.removed,
-                 "changed": result.changed, "demo": is_demo},
-    )
+    index_year_record(index_year=index_year, result=result, action=AUDIT_ACTION, actor=actor, file_name=file_name,
+                      file_sha256=file_sha256, is_demo=is_demo)
     _qol_results_write(year=year, method=method, index_year=index_year)
     return result
 

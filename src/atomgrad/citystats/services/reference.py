@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 
 from atomgrad.cities.models import City
 from atomgrad.citystats.models import URBAN_GROUPS, UrbanGroup, UrbanNationalAverage
-from atomgrad.citystats.services.urban_import import year_check
+from atomgrad.citystats.services.index_import import year_check
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
 

@@ -53,7 +53,6 @@ from atomgrad.results.selectors import (
     protocol_latest,
     publication_get,
     season_city_statuses,
-    season_get,
     vote_selection,
 )
 from atomgrad.results.services.annulment import annulments_reverse, votes_annul
@@ -68,22 +67,29 @@ from atomgrad.results.services.exports import audit_csv
 from atomgrad.results.services.protocol import protocol_attach_scan, protocol_generate, protocol_sign
 from atomgrad.results.services.publication import publication_publish_city, publication_publish_season
 from atomgrad.results.services.tally import city_tally, reason_label
+from atomgrad.results.views import season_or_404
 from atomgrad.voting.services.ballots import voting_closes_at
 
 VOTES_PAGE_SIZE = 50
-
-
-def _season_or_404(year: int) -> Season:
-    season = season_get(year=year)
-    if season is None:
-        raise Http404
-    return season
 
 
 def _error_message(request: HttpRequest, error: ApplicationError) -> None:
     if error.status == 404:
         raise Http404 from error
     messages.error(request, error.message(get_language()))
+
+
+def _act(request: HttpRequest, action: Callable[[], Any], *, done: str | Callable[[Any], str], then: str
+         ) -> HttpResponse:
+    """Run a service for the person, then go back to `then` (post/redirect/get): the next page says the service's
+    refusal, or `done` (a text, or a function of what the service returned)."""
+    try:
+        result = action()
+    except ApplicationError as error:
+        _error_message(request, error)
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+    return redirect(then)
 
 
 def _workspace_url(season: Season, city: City, *, query: str = "") -> str:
@@ -200,7 +206,7 @@ def _review_response(request: HttpRequest, season: Season, city: City, *, annul_
 @login_required
 def review(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
-    return _review_response(request, _season_or_404(year), city)
+    return _review_response(request, season_or_404(year), city)
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,7 @@ def _on_selection_or_ticked(
     (`ids_field`, also the name of `act`'s keyword for them). A refusal re-renders the review with the form
     under `form_key`."""
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     tally = city_tally(season=season, city=city)
     filters = _selection_form(request, season, city, _candidate_choices(tally))
     form = form_class(request.POST)
@@ -289,7 +295,7 @@ def reverse_annulments(request: HttpRequest, year: int, slug: str) -> HttpRespon
 @login_required
 def disqualify(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     tally = city_tally(season=season, city=city)
     form = DisqualifyForm(request.POST, candidates=_candidate_choices(tally))
     if not form.is_valid():
@@ -298,14 +304,10 @@ def disqualify(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     candidate = next((c for c in season.applications.filter(pk=form.cleaned_data["candidate"], city=city)), None)
     if candidate is None:
         raise Http404
-    try:
-        candidate_disqualify(actor=request.user, season=season, city=city, candidate=candidate,
-                             reason=form.cleaned_data["reason"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Соискатель «%(name)s» снят с голосования.") % {"name": candidate.full_name})
-    return redirect(_workspace_url(season, city) + "#decisions")
+    return _act(request, lambda: candidate_disqualify(actor=request.user, season=season, city=city,
+                                                      candidate=candidate, reason=form.cleaned_data["reason"]),
+                done=_t("Соискатель «%(name)s» снят с голосования.") % {"name": candidate.full_name},
+                then=_workspace_url(season, city) + "#decisions")
 
 
 @require_POST
@@ -313,18 +315,15 @@ def disqualify(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 @login_required
 def declare_void(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _t("Решение не принято: укажите основание."))
         return redirect(_workspace_url(season, city) + "#decisions")
-    try:
-        city_declare_void(actor=request.user, season=season, city=city, reason=form.cleaned_data["reason"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Голосование в городе признано недействительным."))
-    return redirect(_workspace_url(season, city) + "#decisions")
+    return _act(request, lambda: city_declare_void(actor=request.user, season=season, city=city,
+                                                   reason=form.cleaned_data["reason"]),
+                done=_t("Голосование в городе признано недействительным."),
+                then=_workspace_url(season, city) + "#decisions")
 
 
 @require_POST
@@ -332,7 +331,7 @@ def declare_void(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 @login_required
 def withdraw_decision(request: HttpRequest, year: int, slug: str, decision_id: int) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     decision = CityDecision.objects.filter(pk=decision_id, season=season, city=city).select_related(
         "season", "city").first()
     if decision is None:
@@ -341,13 +340,9 @@ def withdraw_decision(request: HttpRequest, year: int, slug: str, decision_id: i
     if not form.is_valid():
         messages.error(request, _t("Решение не отменено: укажите причину отмены."))
         return redirect(_workspace_url(season, city) + "#decisions")
-    try:
-        decision_withdraw(actor=request.user, decision=decision, reason=form.cleaned_data["reason"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Решение отменено."))
-    return redirect(_workspace_url(season, city) + "#decisions")
+    return _act(request, lambda: decision_withdraw(actor=request.user, decision=decision,
+                                                   reason=form.cleaned_data["reason"]),
+                done=_t("Решение отменено."), then=_workspace_url(season, city) + "#decisions")
 
 
 @require_POST
@@ -355,7 +350,7 @@ def withdraw_decision(request: HttpRequest, year: int, slug: str, decision_id: i
 @login_required
 def decide_tie(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     form = TieForm(request.POST)
     if not form.is_valid():
         messages.error(request, _t("Решение не записано: выберите правило и поясните его применение."))
@@ -374,14 +369,11 @@ def decide_tie(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     except ValueError:
         messages.error(request, _t("Решение не записано: у каждого соискателя должно быть своё место в порядке."))
         return redirect(_workspace_url(season, city) + "#tie")
-    try:
-        tie_decide(actor=request.user, season=season, city=city, rule=form.cleaned_data["rule"],
-                   explanation=form.cleaned_data["explanation"], orders=orders)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Решение о равенстве голосов записано. Сформируйте протокол заново."))
-    return redirect(_workspace_url(season, city) + "#tie")
+    return _act(request, lambda: tie_decide(actor=request.user, season=season, city=city,
+                                            rule=form.cleaned_data["rule"],
+                                            explanation=form.cleaned_data["explanation"], orders=orders),
+                done=_t("Решение о равенстве голосов записано. Сформируйте протокол заново."),
+                then=_workspace_url(season, city) + "#tie")
 
 
 # --- the protocol -------------------------------------------------------------------------------------------
@@ -400,7 +392,7 @@ def _protocol_or_404(season: Season, city: City, protocol_id: int) -> CityProtoc
 @login_required
 def protocol_page(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     protocol = protocol_latest(season=season, city=city)
     counts_visible = review_counts_visible(season=season, city=city)
     tally = city_tally(season=season, city=city) if counts_visible else None
@@ -426,14 +418,10 @@ def _protocol_url(season: Season, city: City) -> str:
 @login_required
 def protocol_make(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
-    try:
-        protocol = protocol_generate(actor=request.user, season=season, city=city)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Сформирован проект протокола № %(number)s.") % {"number": protocol.version})
-    return redirect(_protocol_url(season, city))
+    season = season_or_404(year)
+    return _act(request, lambda: protocol_generate(actor=request.user, season=season, city=city),
+                done=lambda protocol: _t("Сформирован проект протокола № %(number)s.") % {"number": protocol.version},
+                then=_protocol_url(season, city))
 
 
 @require_POST
@@ -441,20 +429,17 @@ def protocol_make(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 @login_required
 def protocol_mark_signed(request: HttpRequest, year: int, slug: str, protocol_id: int) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     protocol = _protocol_or_404(season, city, protocol_id)
     form = SignForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("confirm", []):
             messages.error(request, error)
         return redirect(_protocol_url(season, city))
-    try:
-        protocol_sign(actor=request.user, protocol=protocol, scan=form.cleaned_data.get("scan"))
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Протокол отмечен подписанным. Итоги города больше не меняются."))
-    return redirect(_protocol_url(season, city))
+    return _act(request, lambda: protocol_sign(actor=request.user, protocol=protocol,
+                                               scan=form.cleaned_data.get("scan")),
+                done=_t("Протокол отмечен подписанным. Итоги города больше не меняются."),
+                then=_protocol_url(season, city))
 
 
 @require_POST
@@ -462,19 +447,15 @@ def protocol_mark_signed(request: HttpRequest, year: int, slug: str, protocol_id
 @login_required
 def protocol_scan(request: HttpRequest, year: int, slug: str, protocol_id: int) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     protocol = _protocol_or_404(season, city, protocol_id)
     form = ScanForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _t("Скан не загружен: выберите файл."))
         return redirect(_protocol_url(season, city))
-    try:
-        protocol_attach_scan(actor=request.user, protocol=protocol, scan=form.cleaned_data["scan"])
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Скан подписанного протокола загружен."))
-    return redirect(_protocol_url(season, city))
+    return _act(request, lambda: protocol_attach_scan(actor=request.user, protocol=protocol,
+                                                      scan=form.cleaned_data["scan"]),
+                done=_t("Скан подписанного протокола загружен."), then=_protocol_url(season, city))
 
 
 @require_GET
@@ -482,7 +463,7 @@ def protocol_scan(request: HttpRequest, year: int, slug: str, protocol_id: int) 
 @login_required
 def protocol_download(request: HttpRequest, year: int, slug: str, protocol_id: int) -> FileResponse:
     city = access_city(request.user, slug)
-    protocol = _protocol_or_404(_season_or_404(year), city, protocol_id)
+    protocol = _protocol_or_404(season_or_404(year), city, protocol_id)
     return FileResponse(protocol.pdf.open("rb"), content_type="application/pdf",
                         filename=f"protocol-{year}-{slug}-v{protocol.version}.pdf")
 
@@ -492,7 +473,7 @@ def protocol_download(request: HttpRequest, year: int, slug: str, protocol_id: i
 @login_required
 def protocol_scan_download(request: HttpRequest, year: int, slug: str, protocol_id: int) -> FileResponse:
     city = access_city(request.user, slug)
-    protocol = _protocol_or_404(_season_or_404(year), city, protocol_id)
+    protocol = _protocol_or_404(season_or_404(year), city, protocol_id)
     if not protocol.signed_scan:
         raise Http404
     return FileResponse(protocol.signed_scan.open("rb"), as_attachment=True,
@@ -512,14 +493,9 @@ def _organiser_or_404(request: HttpRequest) -> None:
 @login_required
 def publish_city(request: HttpRequest, year: int, slug: str) -> HttpResponse:
     city = access_city(request.user, slug)
-    season = _season_or_404(year)
-    try:
-        publication_publish_city(actor=request.user, season=season, city=city)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Итоги города %(city)s опубликованы.") % {"city": city.name})
-    return redirect(_protocol_url(season, city))
+    season = season_or_404(year)
+    return _act(request, lambda: publication_publish_city(actor=request.user, season=season, city=city),
+                done=_t("Итоги города %(city)s опубликованы.") % {"city": city.name}, then=_protocol_url(season, city))
 
 
 @require_POST
@@ -527,14 +503,10 @@ def publish_city(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 @login_required
 def publish_season(request: HttpRequest, year: int) -> HttpResponse:
     _organiser_or_404(request)
-    season = _season_or_404(year)
-    try:
-        publications = publication_publish_season(actor=request.user, season=season)
-    except ApplicationError as error:
-        _error_message(request, error)
-    else:
-        messages.success(request, _t("Опубликованы итоги городов: %(count)s.") % {"count": len(publications)})
-    return redirect(reverse("results:committee_index") + f"?season={season.year}")
+    season = season_or_404(year)
+    return _act(request, lambda: publication_publish_season(actor=request.user, season=season),
+                done=lambda publications: _t("Опубликованы итоги городов: %(count)s.") % {"count": len(publications)},
+                then=reverse("results:committee_index") + f"?season={season.year}")
 
 
 @require_POST
@@ -553,7 +525,7 @@ def protocols_make(request: HttpRequest, year: int) -> HttpResponse:
 
 def _job_start(request: HttpRequest, year: int, kind: str) -> HttpResponse:
     _organiser_or_404(request)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     try:
         job = job_start(kind=kind, actor=request.user, params={"season": season.year})
     except ApplicationError as error:
@@ -569,7 +541,7 @@ def documents_download(request: HttpRequest, year: int) -> HttpResponse:
     """The latest finished ceremony documents of the season (the job page has the same link), or else the
     archive `documents_store` left (the demo builds it that way)."""
     _organiser_or_404(request)
-    season = _season_or_404(year)
+    season = season_or_404(year)
     job = job_latest_done(kind=CEREMONY_DOCUMENTS, params={"season": season.year})
     if job is not None:
         return redirect("jobs:download", job_id=job.pk)

@@ -13,7 +13,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from atomgrad.award.models import Season
 from atomgrad.award.selectors import city_hall_of_fame, city_seasons
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
@@ -26,22 +25,15 @@ from atomgrad.results.selectors import (
     season_archive,
     season_city_statuses,
     season_fully_published,
-    season_get,
 )
 from atomgrad.results.services.documents import laureate_rows
 from atomgrad.results.services.exports import ledger_jsonl, results_csv, results_document, results_xlsx
 from atomgrad.results.services.tally import reason_label
 from atomgrad.results.showcase import laureate_cards, votes_chart
+from atomgrad.results.views import season_or_404
 
 # The verifier lives at the repository's root (verifier/), beside src/.
 VERIFIER_PATH = Path(settings.REPO_DIR) / "verifier" / "verify_atomgrad.py"
-
-
-def _season_or_404(year: int) -> Season:
-    season = season_get(year=year)
-    if season is None:
-        raise Http404
-    return season
 
 
 def _city_or_404(slug: str) -> City:
@@ -72,7 +64,7 @@ def hall_of_fame(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def season_summary(request: HttpRequest, year: int) -> HttpResponse:
-    season = _season_or_404(year)
+    season = season_or_404(year)
     published = published_season_data(season=season)
     by_slug = {city["city_slug"]: city for city in published}
     statuses = season_city_statuses(season=season)
@@ -94,7 +86,7 @@ def season_summary(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def city_result(request: HttpRequest, year: int, slug: str) -> HttpResponse:
-    season = _season_or_404(year)
+    season = season_or_404(year)
     city = _city_or_404(slug)
     result = public_city_result(season=season, city=city)
     context = {"season": season, "city": city, "result": result, "data": result.data if result else None,
@@ -111,7 +103,7 @@ def city_result(request: HttpRequest, year: int, slug: str) -> HttpResponse:
 @require_GET
 def protocol_pdf(request: HttpRequest, year: int, slug: str) -> FileResponse:
     """The published city's signed protocol PDF (the file whose SHA-256 the results page shows)."""
-    season = _season_or_404(year)
+    season = season_or_404(year)
     publication = publication_get(season=season, city=_city_or_404(slug))
     if publication is None:
         raise Http404
@@ -128,7 +120,7 @@ def _download(content: bytes | str, *, content_type: str, filename: str) -> Http
 
 @require_GET
 def export_csv(request: HttpRequest, year: int) -> HttpResponse:
-    season = _season_or_404(year)
+    season = season_or_404(year)
     # A BOM so that spreadsheet programs read the Cyrillic as UTF-8.
     return _download("\ufeff" + results_csv(season=season), content_type="text/csv; charset=utf-8",
                      filename=f"results-{season.year}.csv")
@@ -136,7 +128,7 @@ def export_csv(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def export_xlsx(request: HttpRequest, year: int) -> HttpResponse:
-    season = _season_or_404(year)
+    season = season_or_404(year)
     return _download(results_xlsx(season=season),
                      content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      filename=f"results-{season.year}.xlsx")
@@ -144,7 +136,7 @@ def export_xlsx(request: HttpRequest, year: int) -> HttpResponse:
 
 @require_GET
 def export_json(request: HttpRequest, year: int) -> JsonResponse:
-    season = _season_or_404(year)
+    season = season_or_404(year)
     response = JsonResponse(results_document(season=season), json_dumps_params={"ensure_ascii": False, "indent": 1})
     response["Content-Disposition"] = f'attachment; filename="results-{season.year}.json"'
     return response
@@ -155,7 +147,7 @@ def export_ledger(request: HttpRequest, year: int) -> StreamingHttpResponse:
     """The season's ledger as JSON Lines: public once every city's result is published (before that the vote
     entries would reveal counts); organisers may download it once voting has closed everywhere (while it runs
     they follow the integrity signals, not the ranking)."""
-    season = _season_or_404(year)
+    season = season_or_404(year)
     if not (season_fully_published(season=season)
             or (user_is_organiser(request.user) and season_voting_over(season=season))):
         raise Http404

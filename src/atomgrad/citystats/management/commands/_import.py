@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from atomgrad.citystats.services.urban_import import ImportResult
+from atomgrad.citystats.services.index_import import ImportResult
 from atomgrad.core.errors import ApplicationError
 
 
