@@ -50,7 +50,10 @@ START = dt.datetime(2099, 3, 1, 7, 0, tzinfo=dt.UTC)
 
 
 def _dumps(body: dict[str, object]) -> str:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The canonical encoding (docs/ledger.md); with `entry_hash` among the keys it is also exactly the line the
+    product's export writes (`results.services.exports.ledger_jsonl`: keys sorted, so `entry_hash` sits between
+    `created_at` and `kind`)."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def generate(path: Path, results_path: Path, *, votes: int, cities: int, candidates: int, k: int,
@@ -73,9 +76,9 @@ def generate(path: Path, results_path: Path, *, votes: int, cities: int, candida
     with path.open("w", encoding="utf-8", newline="\n") as out:
         def emit(body: dict[str, object]) -> None:
             nonlocal previous
-            canonical = _dumps(body)
-            digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-            out.write(canonical[:-1] + ',"entry_hash":"' + digest + '"}\n')
+            digest = hashlib.sha256(_dumps(body).encode("utf-8")).hexdigest()
+            body["entry_hash"] = digest
+            out.write(_dumps(body) + "\n")  # as results.services.exports.ledger_jsonl writes a line
             previous = digest
 
         moment = START
