@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PYTHON, REPO_DIR, SRC_DIR, bench_env, fmt, load_average, machine_info, say, table  # noqa: E402
 
 sys.path.insert(0, str(SRC_DIR))
-from atomgrad.voting.ledger import ENTRY_FIELDS, GENESIS_HASH  # noqa: E402 - pure module, no Django
+from atomgrad.voting.ledger import ENTRY_FIELDS, GENESIS_HASH, entry_line  # noqa: E402 - pure module, no Django
 
 VERIFIER = REPO_DIR / "verifier" / "verify_atomgrad.py"
 KIND_VOTE, KIND_ANNULMENT, KIND_REVERSAL = "vote", "annulment", "annulment_reversal"
@@ -50,9 +50,7 @@ START = dt.datetime(2099, 3, 1, 7, 0, tzinfo=dt.UTC)
 
 
 def _dumps(body: dict[str, object]) -> str:
-    """The canonical encoding (docs/ledger.md); with `entry_hash` among the keys it is also exactly the line the
-    product's export writes (`results.services.exports.ledger_jsonl`: keys sorted, so `entry_hash` sits between
-    `created_at` and `kind`)."""
+    """The canonical encoding (docs/ledger.md), as `voting.ledger.canonical_bytes` writes it."""
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -78,7 +76,7 @@ def generate(path: Path, results_path: Path, *, votes: int, cities: int, candida
             nonlocal previous
             digest = hashlib.sha256(_dumps(body).encode("utf-8")).hexdigest()
             body["entry_hash"] = digest
-            out.write(_dumps(body) + "\n")  # as results.services.exports.ledger_jsonl writes a line
+            out.write(entry_line(body))  # the product's export writes each line so
             previous = digest
 
         moment = START
