@@ -201,11 +201,15 @@ _STRING = r'"([^"\\\x00-\x1f]*)"'
 _STRING_OR_NULL = rf"(?:null|{_STRING})"
 _INTEGER = r"(0|[1-9][0-9]{0,15})"  # 2**53 - 1 has 16 digits; the range itself is checked after int()
 _INTEGER_OR_NULL = rf"(?:null|{_INTEGER})"
+# Narrower still where the ledger's values have a fixed form (hashes and pseudonyms: 64 lowercase hex digits; the
+# timestamp: ledger.timestamp_format), which the pattern checks faster; any other value takes the full path.
+_HEX = r'"([0-9a-f]{64})"'
+_TIMESTAMP = r'"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)"'
 _CANONICAL_LINE = re.compile(
-    rf'\{{"candidate":{_INTEGER},"channel":{_STRING_OR_NULL},"city":{_STRING},"created_at":{_STRING},'
-    rf'("entry_hash":"([0-9a-f]{{64}})",)"kind":{_STRING},"prev_hash":{_STRING},"reason":{_STRING_OR_NULL},'
+    rf'\{{"candidate":{_INTEGER},"channel":{_STRING_OR_NULL},"city":{_STRING},"created_at":{_TIMESTAMP},'
+    rf'("entry_hash":"([0-9a-f]{{64}})",)"kind":{_STRING},"prev_hash":{_HEX},"reason":{_STRING_OR_NULL},'
     rf'"reason_code":{_STRING_OR_NULL},"season":{_INTEGER},"sequence":{_INTEGER},'
-    rf'"target_sequence":{_INTEGER_OR_NULL},"voter":{_STRING}\}}\n?'
+    rf'"target_sequence":{_INTEGER_OR_NULL},"voter":{_HEX}\}}\n?'
 )
 _sha256 = hashlib.sha256
 
