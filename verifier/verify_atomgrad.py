@@ -18,6 +18,10 @@ It exits 0 only when everything matches, and otherwise prints the first entry or
 exits 1 (2 for a file it cannot read — not UTF-8, not JSON, a results file not of its format — or a wrong command
 line). Whatever the files hold, the answer is one of these three: never a traceback.
 
+A line written exactly as the export writes it (the entry's canonical encoding with `entry_hash` among the sorted
+keys: see "The fast path" below) is hashed as it stands, without decoding and re-encoding it; any other line is
+decoded, checked and re-encoded, with the same answer either way.
+
 Memory does not grow with the number of votes: the ledger is read twice, line by line. The first pass keeps
 per-candidate counters and the annulments (an annulment names its vote only by sequence number, so the vote's
 fields can be compared only once the annulment is known: the second pass reads just those votes' lines). So
