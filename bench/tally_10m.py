@@ -13,7 +13,9 @@
    peak memory (max RSS) — run at a tenth of the size too, to show that the memory does not grow with votes.
    The verifier uses every core (one worker process per core); the table gives its wall time, its CPU time
    (its own and its workers') and the peak memory of the parent and of the largest worker. `--compare-single`
-   also runs it in one process (`--jobs 1`); `--workdir DIR --reuse` verifies ledgers generated there before.
+   also runs it in one process (`--jobs 1`), `--only-single` only so; `--workdir DIR --reuse` verifies ledgers
+   generated there before; `--verify-only` times the full verification alone; `--verifier PATH` times another
+   version of the verifier (an earlier one, for a before/after on the same machine and the same ledger).
 3. Times the server-side tally (`results.services.tally.city_tally`, the count a protocol states) on an embedded
    SQLite database loaded with `--db-votes` votes (bulk inserts), per city and for the whole season.
 
@@ -41,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PYTHON, REPO_DIR, SRC_DIR, bench_env, fmt, load_average, machine_info, say, table  # noqa: E402
 
 sys.path.insert(0, str(SRC_DIR))
-from atomgrad.voting.ledger import ENTRY_FIELDS, GENESIS_HASH  # noqa: E402 - pure module, no Django
+from atomgrad.voting.ledger import ENTRY_FIELDS, GENESIS_HASH, entry_line  # noqa: E402 - pure module, no Django
 
 VERIFIER = REPO_DIR / "verifier" / "verify_atomgrad.py"
 KIND_VOTE, KIND_ANNULMENT, KIND_REVERSAL = "vote", "annulment", "annulment_reversal"
@@ -50,7 +52,8 @@ START = dt.datetime(2099, 3, 1, 7, 0, tzinfo=dt.UTC)
 
 
 def _dumps(body: dict[str, object]) -> str:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The canonical encoding (docs/ledger.md), as `voting.ledger.canonical_bytes` writes it."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def generate(path: Path, results_path: Path, *, votes: int, cities: int, candidates: int, k: int,
@@ -73,9 +76,9 @@ def generate(path: Path, results_path: Path, *, votes: int, cities: int, candida
     with path.open("w", encoding="utf-8", newline="\n") as out:
         def emit(body: dict[str, object]) -> None:
             nonlocal previous
-            canonical = _dumps(body)
-            digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-            out.write(canonical[:-1] + ',"entry_hash":"' + digest + '"}\n')
+            digest = hashlib.sha256(_dumps(body).encode("utf-8")).hexdigest()
+            body["entry_hash"] = digest
+            out.write(entry_line(body))  # the product's export writes each line so
             previous = digest
 
         moment = START
@@ -157,7 +160,7 @@ class VerifierRun:
     worker_peak: float  # MiB, the largest worker process (0 when it ran alone)
 
 
-def run_verifier(*args: Path | str, jobs: int = 0) -> VerifierRun:
+def run_verifier(*args: Path | str, jobs: int = 0, verifier: Path = VERIFIER) -> VerifierRun:
     """One verifier run in its own process (stdlib only): its time, CPU and peak memory (max RSS)."""
     code = (
         "import resource, runpy, sys, time\n"
@@ -173,7 +176,7 @@ def run_verifier(*args: Path | str, jobs: int = 0) -> VerifierRun:
         "print(f'BENCH {elapsed:.3f} {cpu:.3f} {me.ru_maxrss / 1024:.1f} {kids.ru_maxrss / 1024:.1f} {status}',\n"
         "      file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(VERIFIER), *map(str, args), "--quiet",
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(verifier), *map(str, args), "--quiet",
                              "--jobs", str(jobs)], capture_output=True, text=True, check=False)
     marker = next(line for line in result.stderr.splitlines() if line.startswith("BENCH "))
     _, seconds, cpu, peak, worker_peak, status = marker.split()
@@ -304,6 +307,11 @@ def main() -> None:
                         help="with --workdir: verify the ledgers already generated there instead of generating anew")
     parser.add_argument("--compare-single", action="store_true",
                         help="also run the verifier in one process (--jobs 1), for the ratio")
+    parser.add_argument("--only-single", action="store_true", help="run the verifier in one process only")
+    parser.add_argument("--verify-only", action="store_true",
+                        help="time only the full verification (not the recount without the results file)")
+    parser.add_argument("--verifier", type=Path, default=VERIFIER,
+                        help="the verifier to time (e.g. an earlier version, for a before/after on one machine)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="atomgrad-tally-bench-") as scratch:
@@ -326,16 +334,20 @@ def main() -> None:
                 generation = time.perf_counter() - start
                 meta_path.write_text(json.dumps({**made, "seconds": generation}))
             modes = [("parallel", 0)] + ([("one process", 1)] if args.compare_single else [])
+            if args.only_single:
+                modes = [("one process", 1)]
             for mode, jobs in modes:
                 load_before = load_average()
-                recount = run_verifier(ledger_path, jobs=jobs)
-                verify = run_verifier(ledger_path, results_path, jobs=jobs)
+                recount = None if args.verify_only else run_verifier(ledger_path, jobs=jobs, verifier=args.verifier)
+                verify = run_verifier(ledger_path, results_path, jobs=jobs, verifier=args.verifier)
+                if recount is None:
+                    recount = VerifierRun(float("nan"), float("nan"), float("nan"), float("nan"))
                 rows.append([made["votes"], made["entries"], made["annulments"], made["reversals"],
                              round(ledger_path.stat().st_size / 2**20), mode, generation, recount.seconds,
                              recount.cpu, verify.seconds, verify.cpu, verify.peak, verify.worker_peak,
                              made["entries"] / verify.seconds, f"{load_before} → {load_average()}"])
-                say(f"  {fmt(size)} votes ({mode}): generated in {generation:.1f} s, recount {recount.seconds:.1f} s "
-                    f"wall / {recount.cpu:.1f} s CPU, verification {verify.seconds:.1f} s wall / {verify.cpu:.1f} s "
+                say(f"  {fmt(size)} votes ({mode}): generated in {generation:.1f} s, recount {fmt(recount.seconds)} s "
+                    f"wall / {fmt(recount.cpu)} s CPU, verification {verify.seconds:.1f} s wall / {verify.cpu:.1f} s "
                     f"CPU (peak {verify.peak:.0f} MiB, workers {verify.worker_peak:.0f} MiB each); "
                     f"load {load_before} → {load_average()}")
             for path in (ledger_path, results_path, meta_path):

@@ -18,6 +18,10 @@ It exits 0 only when everything matches, and otherwise prints the first entry or
 exits 1 (2 for a file it cannot read — not UTF-8, not JSON, a results file not of its format — or a wrong command
 line). Whatever the files hold, the answer is one of these three: never a traceback.
 
+A line written exactly as the export writes it (the entry's canonical encoding with `entry_hash` among the sorted
+keys: see "The fast path" below) is hashed as it stands, without decoding and re-encoding it; any other line is
+decoded, checked and re-encoded, with the same answer either way.
+
 Memory does not grow with the number of votes: the ledger is read twice, line by line. The first pass keeps
 per-candidate counters and the annulments (an annulment names its vote only by sequence number, so the vote's
 fields can be compared only once the annulment is known: the second pass reads just those votes' lines). So
@@ -40,6 +44,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 import zlib
 from array import array
@@ -186,6 +191,63 @@ def canonical_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+# The fast path. The product exports each entry as its canonical encoding with `entry_hash` among the sorted keys
+# (results.services.exports.ledger_jsonl: `json.dumps(entry, ensure_ascii=False, sort_keys=True,
+# separators=(",", ":"))`), so for such a line the canonical bytes need not be rebuilt: they are the line itself
+# with `"entry_hash":"…",` cut out. A line is taken as canonical only if it matches this pattern in full: every key
+# once, in sorted order, no whitespace; integers as digits without a sign or leading zero; strings of characters
+# the encoder writes as they are (no quote, backslash or control character, hence no escape at all). For such a
+# line, decoding and re-encoding give back the same bytes, so hashing its bytes is hashing the canonical encoding.
+# Any other line (spaces, escapes, another key order, extra keys, a value of another type, a kind the ledger does
+# not know, an integer beyond 2**53 - 1) takes the full path (decode, check the shape, re-encode, hash), word for
+# word as before.
+_STRING = r'"([^"\\\x00-\x1f]*)"'
+_STRING_OR_NULL = rf"(?:null|{_STRING})"
+_INTEGER = r"(0|[1-9][0-9]{0,15})"  # 2**53 - 1 has 16 digits; the range itself is checked after int()
+_INTEGER_OR_NULL = rf"(?:null|{_INTEGER})"
+# Narrower still where the ledger's values have a fixed form (hashes and pseudonyms: 64 lowercase hex digits; the
+# timestamp: ledger.timestamp_format), which the pattern checks faster; any other value takes the full path.
+_HEX = r'"([0-9a-f]{64})"'
+_TIMESTAMP = r'"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)"'
+_CANONICAL_LINE = re.compile(
+    rf'\{{"candidate":{_INTEGER},"channel":{_STRING_OR_NULL},"city":{_STRING},"created_at":{_TIMESTAMP},'
+    rf'("entry_hash":"([0-9a-f]{{64}})",)"kind":{_STRING},"prev_hash":{_HEX},"reason":{_STRING_OR_NULL},'
+    rf'"reason_code":{_STRING_OR_NULL},"season":{_INTEGER},"sequence":{_INTEGER},'
+    rf'"target_sequence":{_INTEGER_OR_NULL},"voter":{_HEX}\}}\n?'
+)
+_sha256 = hashlib.sha256
+
+# What a ledger line gives the recount, however it was read: season, sequence, candidate, target_sequence, kind,
+# city, channel, voter, reason_code, prev_hash, the claimed entry_hash, and the hash of the canonical encoding.
+LineFields = tuple[int, int, int, int | None, str, str, str | None, str, str | None, str, str, str]
+
+
+def canonical_line_fields(line: str, raw: bytes | None = None) -> LineFields | None:
+    """The fields of a line written exactly in the export's canonical form, and the SHA-256 of its canonical
+    encoding (taken from the line's own bytes: `raw`, when given, is `line` as UTF-8); None for any other line,
+    which the caller then decodes and re-encodes in full. `line` was decoded strictly from UTF-8, so it holds no
+    lone surrogate and encodes back to the same bytes."""
+    match = _CANONICAL_LINE.fullmatch(line)
+    if match is None:
+        return None
+    (candidate_text, channel, city, _, _, claimed, kind, prev_hash, _, reason_code, season_text, sequence_text,
+     target_text, voter) = match.groups()
+    candidate, season, sequence = int(candidate_text), int(season_text), int(sequence_text)
+    target = None if target_text is None else int(target_text)
+    if kind not in KINDS or candidate > MAX_SAFE_INTEGER or season > MAX_SAFE_INTEGER \
+            or sequence > MAX_SAFE_INTEGER or (target is not None and target > MAX_SAFE_INTEGER):
+        return None  # the full path names what is wrong
+    cut, resume = match.span(5)
+    end = match.end(14) + 2  # the voter's closing quote and the closing brace; the newline is not hashed
+    if raw is not None and len(raw) == len(line):  # ASCII only: character offsets are byte offsets
+        hasher = _sha256(raw[:cut])
+        hasher.update(raw[resume:end])
+    else:
+        hasher = _sha256((line[:cut] + line[resume:end]).encode("utf-8"))
+    return (season, sequence, candidate, target, kind, city, channel, voter, reason_code, prev_hash, claimed,
+            hasher.hexdigest())
+
+
 def shape_is_sound(entry: Any) -> bool:
     """The fast check of an entry's shape (the common case); `check_shape` says what is wrong otherwise."""
     try:
@@ -264,36 +326,42 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
     expected_sequence = 1
     for line_number, line in entry_lines(path):
         where = f"entry {expected_sequence} (line {line_number})"
-        try:
-            entry = _DECODER.decode(line)
-        except (ValueError, RecursionError):
-            raise Disagreement(f"{where}: not valid JSON") from None
-        if not shape_is_sound(entry):
-            check_shape(entry, where)
-            raise Disagreement(f"{where}: the entry is not of the ledger's shape")
-        sequence = entry["sequence"]
+        fields = canonical_line_fields(line)
+        entry: dict[str, Any] = {}
+        if fields is None:  # not in the export's canonical form: decode, check and re-encode it in full
+            try:
+                entry = _DECODER.decode(line)
+            except (ValueError, RecursionError):
+                raise Disagreement(f"{where}: not valid JSON") from None
+            if not shape_is_sound(entry):
+                check_shape(entry, where)
+                raise Disagreement(f"{where}: the entry is not of the ledger's shape")
+            season, sequence, candidate, target, kind, city, channel, voter, reason_code, prev_hash = (
+                entry["season"], entry["sequence"], entry["candidate"], entry["target_sequence"], entry["kind"],
+                entry["city"], entry["channel"], entry["voter"], entry["reason_code"], entry["prev_hash"])
+            claimed, digest = entry.pop("entry_hash"), None
+        else:
+            season, sequence, candidate, target, kind, city, channel, voter, reason_code, prev_hash, claimed, \
+                digest = fields
         if sequence != expected_sequence:
             raise Disagreement(f"{where}: sequence is {sequence}, expected {expected_sequence} "
                                "(an entry is missing, repeated or out of order)")
-        if entry["prev_hash"] != previous_hash:
+        if prev_hash != previous_hash:
             raise Disagreement(f"{where}: prev_hash does not match the previous entry's hash "
                                "(an entry is missing, changed or out of order)")
-        claimed = entry.pop("entry_hash")
-        try:
-            digest = canonical_hash(entry)
-        except Disagreement as disagreement:
-            raise Disagreement(f"{where}: {disagreement}") from None
+        if digest is None:
+            try:
+                digest = canonical_hash(entry)
+            except Disagreement as disagreement:
+                raise Disagreement(f"{where}: {disagreement}") from None
         if claimed != digest:
             raise Disagreement(f"{where}: entry_hash does not match the entry's fields (the entry was changed)")
         if recount.season is None:
-            recount.season = entry["season"]
-        elif entry["season"] != recount.season:
-            raise Disagreement(f"{where}: season {entry['season']} in a ledger of season {recount.season}")
+            recount.season = season
+        elif season != recount.season:
+            raise Disagreement(f"{where}: season {season} in a ledger of season {recount.season}")
         if sequence in wanted_hashes:
             recount.hashes_at[sequence] = digest
-        city = entry["city"]
-        candidate = entry["candidate"]
-        kind = entry["kind"]
         city_counts = recount.counts.get(city)
         if city_counts is None:
             city_counts = recount.counts[city] = {}
@@ -301,18 +369,16 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
         if count is None:
             count = city_counts[candidate] = Count()
         if kind == KIND_VOTE:
-            if entry["channel"] is None or entry["target_sequence"] is not None:
+            if channel is None or target is not None:
                 raise Disagreement(f"{where}: a vote must have a channel and no target")
             count.cast += 1
             if recount.voters is not None:
-                recount.voters.setdefault(city, set()).add(entry["voter"])
+                recount.voters.setdefault(city, set()).add(voter)
         else:
-            target = entry["target_sequence"]
-            reason_code = entry["reason_code"]
             if target is None or target >= sequence or not reason_code:
                 raise Disagreement(f"{where}: a {kind} must point at an earlier entry and give a reason code")
             apply_annulment(recount.annulments, count, kind=kind, sequence=sequence, target=target,
-                            voter=entry["voter"], candidate=candidate, city=city, reason_code=reason_code,
+                            voter=voter, candidate=candidate, city=city, reason_code=reason_code,
                             where=where)
         recount.last_sequence_of_city[city] = sequence
         previous_hash = digest
@@ -430,40 +496,43 @@ def scan_chunk(task: tuple[str, int, int, frozenset[int], bool]) -> Chunk | None
 def _scan_chunk(path: str, start: int, end: int, wanted_hashes: frozenset[int], count_voters: bool) -> Chunk | None:
     chunk = Chunk(start=start, end=end, voters={} if count_voters else None)
     cast, records, last_of_city, voters = chunk.cast, chunk.records, chunk.last_sequence_of_city, chunk.voters
-    decode, sound, digest_of = _DECODER.decode, shape_is_sound, canonical_hash
+    decode, sound, digest_of, fast = _DECODER.decode, shape_is_sound, canonical_hash, canonical_line_fields
     expected = -1
     previous = ""
-    for line in _byte_lines(path, start, end):
-        entry = decode(line.decode("utf-8"))
-        if not sound(entry):
-            return None
-        sequence = entry["sequence"]
+    for raw in _byte_lines(path, start, end):
+        line = raw.decode("utf-8")
+        fields = fast(line, raw)
+        if fields is None:  # not in the export's canonical form: decode, check and re-encode it in full
+            entry = decode(line)
+            if not sound(entry):
+                return None
+            claimed = entry.pop("entry_hash")
+            fields = (entry["season"], entry["sequence"], entry["candidate"], entry["target_sequence"],
+                      entry["kind"], entry["city"], entry["channel"], entry["voter"], entry["reason_code"],
+                      entry["prev_hash"], claimed, digest_of(entry))
+        season, sequence, candidate, target, kind, city, channel, voter, reason_code, prev_hash, claimed, digest = \
+            fields
         if expected < 0:
             expected, chunk.first_sequence = sequence, sequence
-            chunk.first_prev_hash, chunk.season = entry["prev_hash"], entry["season"]
-        elif sequence != expected or entry["prev_hash"] != previous or entry["season"] != chunk.season:
+            chunk.first_prev_hash, chunk.season = prev_hash, season
+        elif sequence != expected or prev_hash != previous or season != chunk.season:
             return None
-        claimed = entry.pop("entry_hash")
-        digest = digest_of(entry)
         if claimed != digest:
             return None
         if sequence in wanted_hashes:
             chunk.hashes_at[sequence] = digest
-        city = entry["city"]
-        key = (city, entry["candidate"])
-        kind = entry["kind"]
+        key = (city, candidate)
         if kind == KIND_VOTE:
-            if entry["channel"] is None or entry["target_sequence"] is not None:
+            if channel is None or target is not None:
                 return None
             cast[key] = cast.get(key, 0) + 1
             if voters is not None:
-                voters.setdefault(city, set()).add(entry["voter"])
+                voters.setdefault(city, set()).add(voter)
         else:
-            target = entry["target_sequence"]
-            if target is None or target >= sequence or not entry["reason_code"]:
+            if target is None or target >= sequence or not reason_code:
                 return None
             cast.setdefault(key, 0)
-            records.append((sequence, kind, target, entry["voter"], key[1], city, entry["reason_code"]))
+            records.append((sequence, kind, target, voter, candidate, city, reason_code))
         last_of_city[city] = sequence
         previous = digest
         expected += 1

@@ -60,8 +60,12 @@ def _lines(path: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def _write(path: Path, entries: list[dict]) -> None:  # type: ignore[type-arg]
-    path.write_text("".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries), encoding="utf-8")
+def _write(path: Path, entries: list[dict], *, as_exported: bool = False) -> None:  # type: ignore[type-arg]
+    """Lines with spaces after the separators (not canonical: the verifier decodes and re-encodes each), or
+    `as_exported`, exactly as the product's export writes them (canonical: the verifier's fast path)."""
+    options = {"sort_keys": True, "separators": (",", ":")} if as_exported else {}
+    path.write_text("".join(json.dumps(entry, ensure_ascii=False, **options) + "\n"  # type: ignore[arg-type]
+                            for entry in entries), encoding="utf-8")
 
 
 def test_an_honest_export_verifies(exported):
@@ -419,8 +423,9 @@ def _tampered_variants(ledger_path: Path, results_path: Path, tmp_path: Path) ->
             for entry in changed:
                 entry["prev_hash"] = previous
                 entry["entry_hash"] = previous = ledger.entry_hash(entry)
-        _write(tmp_path / name, changed)
-        variants.extend([(tmp_path / name, results_path), (tmp_path / name, None)])
+        for prefix, as_exported in (("", False), ("exported-", True)):  # the full path and the fast path
+            _write(tmp_path / f"{prefix}{name}", changed, as_exported=as_exported)
+            variants.extend([(tmp_path / f"{prefix}{name}", results_path), (tmp_path / f"{prefix}{name}", None)])
 
     changed = _lines(ledger_path)
     changed[4]["candidate"] += 1
@@ -502,3 +507,109 @@ def test_fuzz_the_parallel_recount_agrees_on_any_changed_field(tmp_path, index, 
 @given(position=st.integers(0, 2000), junk=st.binary(max_size=12), cut=st.booleans())
 def test_fuzz_the_parallel_recount_agrees_on_any_damaged_bytes(tmp_path, position, junk, cut):
     _run_both_ways(*_damaged_bytes_files(tmp_path, position, junk, cut))
+
+
+# --- the fast path: a line already in the export's canonical form is hashed as it stands ------------------------
+
+_LINE_FIELDS = ("season", "sequence", "candidate", "target_sequence", "kind", "city", "channel", "voter", "reason_code",
+                "prev_hash")
+
+
+def _fields_by_full_decoding(line: str) -> tuple:  # type: ignore[type-arg]
+    """What the full path reads from a line: decode, check the shape, re-encode and hash."""
+    entry = json.loads(line)
+    assert FUZZ_VERIFIER.shape_is_sound(entry)
+    claimed = entry.pop("entry_hash")
+    return (*(entry[name] for name in _LINE_FIELDS), claimed, FUZZ_VERIFIER.canonical_hash(entry))
+
+
+def test_every_line_of_the_export_takes_the_fast_path_with_the_same_fields_and_hash(exported):
+    """The product's export writes canonical lines, so the verifier hashes their bytes instead of re-encoding:
+    the fields and the hash are the very ones the full decoding gives (and the product's own entry_hash)."""
+    ledger_path, _ = exported
+    for line in ledger_path.read_text(encoding="utf-8").splitlines(keepends=True):
+        fields = FUZZ_VERIFIER.canonical_line_fields(line, line.encode("utf-8"))
+        assert fields is not None, line
+        assert fields == FUZZ_VERIFIER.canonical_line_fields(line) == _fields_by_full_decoding(line)
+        assert fields[-1] == ledger.entry_hash(json.loads(line))
+
+
+@settings(max_examples=300, deadline=None)
+@given(index=st.integers(0, 4), name=_fields, value=_json_values, reseal=st.booleans(), ascii_only=st.booleans(),
+       position=st.integers(0, 600), junk=st.binary(max_size=6))
+def test_fuzz_the_fast_path_reads_a_line_exactly_as_the_full_decoding_or_declines(index, name, value, reseal,
+                                                                                  ascii_only, position, junk):
+    """Whatever a line holds (quotes, backslashes, control characters, escapes, other types, integers beyond
+    2**53, extra keys, damaged bytes), the fast path either declines it or gives exactly what decoding and
+    re-encoding it gives."""
+    entries = _fuzz_chain()
+    entries[index][name] = value
+    if reseal:
+        _reseal(entries)
+    text = json.dumps(entries[index], ensure_ascii=ascii_only, sort_keys=True, separators=(",", ":")) + "\n"
+    raw = text.encode("utf-8", "surrogatepass")
+    position %= len(raw)
+    for data in (raw, raw[:position] + junk + raw[position + len(junk):]):
+        try:
+            line = data.decode("utf-8")  # as the verifier reads: strictly
+        except UnicodeDecodeError:
+            continue
+        fields = FUZZ_VERIFIER.canonical_line_fields(line, data)
+        if fields is not None:
+            assert fields == FUZZ_VERIFIER.canonical_line_fields(line) == _fields_by_full_decoding(line)
+
+
+def test_lines_not_in_the_canonical_form_are_decoded_and_checked_as_before(exported, tmp_path):
+    """Escaped characters, spaces, another key order: the full path re-encodes such lines, so an honest ledger
+    written so still verifies; a reason with a quote and a line break (escaped in the canonical form, so never on
+    the fast path) is hashed by its canonical encoding; and a changed field is still named on such a line."""
+    ledger_path, results_path = exported
+    entries = _lines(ledger_path)
+    escaped, spaced, reordered = tmp_path / "escaped.jsonl", tmp_path / "spaced.jsonl", tmp_path / "reordered.jsonl"
+    escaped.write_text("".join(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n" for entry in entries),
+                       encoding="utf-8")
+    assert "\\u04" in escaped.read_text(encoding="utf-8")  # Cyrillic reasons as \u escapes
+    _write(spaced, entries)
+    reordered.write_text("".join(json.dumps(dict(reversed(entry.items())), ensure_ascii=False,
+                                            separators=(",", ":")) + "\n" for entry in entries), encoding="utf-8")
+    for path in (escaped, spaced, reordered):
+        assert all(FUZZ_VERIFIER.canonical_line_fields(line) is None
+                   for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                   if '"reason":"' in line or path is not escaped)
+        for jobs in ("1", "3"):
+            result = verify(path, results_path, "--jobs", jobs)
+            assert result.returncode == 0, (path.name, result.stdout, result.stderr)
+
+    chain = _fuzz_chain()
+    chain[4]["reason"] = 'Сказал "нет"\nи ушёл'
+    _reseal(chain)
+    quoted = tmp_path / "quoted.jsonl"
+    _write(quoted, chain, as_exported=True)
+    assert FUZZ_VERIFIER.canonical_line_fields(quoted.read_text(encoding="utf-8").splitlines()[4]) is None
+    assert verify(quoted).returncode == 0
+    chain[4]["reason"] = 'Сказал "да"\nи ушёл'  # changed without resealing
+    _write(quoted, chain, as_exported=True)
+    result = verify(quoted)
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAIL: entry 5 (line 5): entry_hash does not match the entry's fields")
+
+
+def test_the_fast_path_changes_no_answer(exported, tmp_path, monkeypatch):
+    """The honest export and every tampered variant (in the export's form and not): the same exit status and the
+    same words, with one process or several, as when every line is decoded and re-encoded in full."""
+    ledger_path, results_path = exported
+    variants = _tampered_variants(ledger_path, results_path, tmp_path)
+    assert any(path.name.startswith("exported-") for path, _ in variants)
+
+    def answers() -> list[tuple[int, str]]:
+        outcomes = []
+        for ledger_file, results_file in variants:
+            files = [ledger_file] if results_file is None else [ledger_file, results_file]
+            for jobs in ("1", "3"):
+                outcomes.append(_run_in_process(*files, extra=("--jobs", jobs)))
+        return outcomes
+
+    fast = answers()
+    monkeypatch.setattr(FUZZ_VERIFIER, "canonical_line_fields", lambda line, raw=None: None)
+    assert answers() == fast
+    assert {code for code, _ in fast} == {0, 1, 2}

@@ -225,6 +225,16 @@ def test_the_documentation_states_the_example_and_its_hash():
     assert ledger.entry_hash(EXAMPLE) in text
 
 
+def test_an_exported_line_is_the_canonical_bytes_with_the_entry_hash_among_the_sorted_keys():
+    """The export's line format, on which the public verifier's fast path relies (docs/results.md)."""
+    sealed = ledger.entry_seal(EXAMPLE)
+    line = ledger.entry_line(sealed).encode("utf-8")
+    field = b'"entry_hash":"' + sealed["entry_hash"].encode() + b'",'
+    assert line.endswith(b"}\n") and line.count(b"\n") == 1
+    assert line.replace(field, b"", 1) == EXAMPLE_BYTES + b"\n"
+    assert line.index(field) == EXAMPLE_BYTES.index(b'"kind"')
+
+
 def test_non_ascii_text_is_utf8_and_json_escapes_are_the_standard_ones():
     entry = {**EXAMPLE, "kind": "annulment", "channel": None, "target_sequence": 1, "reason_code": "x",
              "reason": 'Ферма "ботов"\n\\ ✓'}

@@ -111,6 +111,13 @@ def entry_seal(entry: Mapping[str, Any]) -> dict[str, Any]:
     return sealed
 
 
+def entry_line(sealed: Mapping[str, Any]) -> str:
+    """One line of the exported ledger (JSON Lines): the sealed entry (with `entry_hash`) as compact UTF-8 JSON
+    with sorted keys, and a newline. It is the entry's canonical bytes with `"entry_hash":"…",` among them (keys
+    sorted: before `"kind"`), so the public verifier can hash the line's own bytes instead of re-encoding it."""
+    return json.dumps(dict(sealed), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
 def _entry_is_sound(entry: Mapping[str, Any], *, index: int, previous: Mapping[str, Any] | None) -> bool:
     try:
         computed = entry_hash(entry)

@@ -139,7 +139,7 @@ def ledger_jsonl(*, season: Season) -> Iterator[str]:
     """The season's whole ledger, one entry per line (as `voting.ledger` encodes it, with `entry_hash`):
     pseudonyms, candidate ids, city slugs, reasons — no personal data. Streamed from the database."""
     for entry in ledger_entries(season=season):
-        yield json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+        yield ledger.entry_line(entry)
 
 
 def ledger_head_document(*, season: Season) -> dict[str, Any]:
