@@ -618,7 +618,8 @@ def card_cache_clear() -> None:
         _card_cache.bumped_here = generation_bumped_here(name=CANDIDATES)
 
 
-def _card_list_current(key: tuple[int, int, int, int]) -> _CardList | None:
+def _card_list_current(key: tuple[int, int, int, int]) -> tuple[_CardList | None, int | None]:
+    """The kept list for `key` if it is still current, and the generation it is checked against."""
     now = time.monotonic()
     bumped_here = generation_bumped_here(name=CANDIDATES)
     if bumped_here != _card_cache.bumped_here or now - _card_cache.checked_at >= CARD_GENERATION_CHECK:
@@ -629,10 +630,11 @@ def _card_list_current(key: tuple[int, int, int, int]) -> _CardList | None:
                 _card_cache.generation = generation
             _card_cache.checked_at = now
             _card_cache.bumped_here = bumped_here
+    generation_seen = _card_cache.generation
     kept = _card_cache.lists.get(key)
     if kept is None or now - kept.built_at >= CARD_CACHE_SECONDS:
-        return None
-    return kept
+        return None, generation_seen
+    return kept, generation_seen
 
 
 def _card_list_build(*, season: Season, city: City, sphere_id: int, bot_id: int) -> _CardList:
@@ -665,11 +667,13 @@ def _card_list_build(*, season: Season, city: City, sphere_id: int, bot_id: int)
 
 def _card(*, season: Season, voter: SeasonVoter, sphere_id: int, index: int, bot_id: int) -> CandidateCard | EmptyList:
     key = (season.pk, voter.city_id, sphere_id, bot_id)
-    card_list = _card_list_current(key)
+    card_list, generation = _card_list_current(key)
     if card_list is None:
         card_list = _card_list_build(season=season, city=voter.city, sphere_id=sphere_id, bot_id=bot_id)
         with _card_cache_lock:
-            _card_cache.lists[key] = card_list
+            # Kept only if no other thread saw a newer generation meanwhile (this list may predate it).
+            if _card_cache.generation == generation:
+                _card_cache.lists[key] = card_list
     if not card_list.cards:
         return EmptyList(city=card_list.city, sphere_filter=card_list.sphere_filter, spheres=card_list.spheres)
     card = card_list.cards[index % len(card_list.cards)]
