@@ -47,10 +47,14 @@ KNOWN: dict[str, list[Run]] = {
     # PostgreSQL's database-only ceiling: the vote's statements by pgbench, 1,000 votes a level.
     "vote_http": [Run(["--level-seconds", "10", "--rate-seconds", "10", "--raw", "1000", "--pgbench", "1000"],
                       timeout=900)],
-    # Vote callbacks through the bot's dispatcher against the fake Bot API, on SQLite and durable PostgreSQL.
+    # Vote callbacks and card pages through the bot against the fake Bot API: the dispatcher in-process (c 1/8/32),
+    # then runbot --webhook processes (peak, then p99 at 80% of it); on durable PostgreSQL also the web API's
+    # votes/s on the same server in the same run, and the bot's share of it (issue 14: at least 60%).
     "bot_updates": [
-        Run(["--updates", "300", "--concurrency", "1", "8", "32"], variant="sqlite", timeout=420),
-        Run(["--updates", "300", "--concurrency", "1", "8", "32"], variant="postgres", postgres=True, timeout=420),
+        Run(["--updates", "300", "--concurrency", "1", "8", "32", "--processes", "2", "--webhook-updates", "150"],
+            variant="sqlite", timeout=600),
+        Run(["--updates", "200", "--concurrency", "8", "--processes", "1", "2", "--webhook-updates", "300",
+             "--web-api", "--web-api-requests", "600"], variant="postgres", postgres=True, timeout=1200),
     ],
     # A season of 1 million votes (a tenth of the full benchmark; the verifier streams, so time scales
     # linearly and memory stays flat), on every core and in one process, and 200,000 votes in the database for

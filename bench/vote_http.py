@@ -699,6 +699,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--votes-per-voter", type=int, default=3, help="K, the season's votes per voter")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also profile N in-process votes with cProfile and print where the time goes")
+    parser.add_argument("--database-url",
+                        help="postgres: an empty database of a server already running (bench/bot_updates.py runs "
+                             "the web API on the same PostgreSQL as the bot) instead of a throw-away cluster")
     parser.add_argument("--markdown", help="also write the result tables to this file")
     parser.add_argument("--json", help="also write every figure as JSON to this file")
     args = parser.parse_args(argv)
@@ -725,7 +728,9 @@ def main(argv: list[str]) -> int:
         for name in args.databases:
             with tempfile.TemporaryDirectory(prefix=f"atomgrad-bench-{name}-") as tmp:
                 workdir = Path(tmp)
-                if name.startswith("postgres"):
+                if name == "postgres" and args.database_url:
+                    runs.append(run_database(name, args.database_url, args, workdir))
+                elif name.startswith("postgres"):
                     with postgres_server(durable=name == "postgres") as url:
                         runs.append(run_database(name, url, args, workdir))
                 else:

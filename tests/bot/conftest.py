@@ -24,6 +24,16 @@ _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _card_cache_empty():
+    """Each test's candidates are its own: no card list kept from an earlier test (ids repeat on SQLite)."""
+    from atomgrad.bot.services import card_cache_clear
+
+    card_cache_clear()
+    yield
+    card_cache_clear()
+
+
 @pytest.fixture(scope="session")
 def fake_server():
     server = FakeTelegram().start()

@@ -249,3 +249,21 @@ def test_a_429_beyond_the_wait_budget_is_not_waited_for(driver: BotDriver, world
     driver.fake.answer_429("sendMessage", times=1, retry_after=60)
     driver.text(ANNA, "/help")  # acknowledged; the reply is given up rather than holding the webhook a minute
     assert [call.status for call in driver.fake.calls_of("sendMessage", chat_id=ANNA.id)][:1] == [429]
+
+
+def test_a_candidate_published_after_the_list_was_shown_is_on_the_next_card(driver: BotDriver, world) -> None:
+    """The bot keeps each list's cards; a publication (the moderation service) makes every kept list stale."""
+    from tests.factories import ApplicationFactory, make_organiser
+
+    from atomgrad.award.services.moderation import application_decide
+
+    register(driver, ANNA, PHONE)
+    driver.text(ANNA, "/candidates")
+    assert "'1/3'" in str(driver.fake.last_message(ANNA.id)["reply_markup"])
+    late = ApplicationFactory(season=world.season, city=world.city, sphere=world.spheres[0],
+                              full_name="Ярославцев Ярослав Ярославович")
+    application_decide(actor=make_organiser(), application=late, decision="accept")
+    driver.press_data(ANNA, CardCallback(index=3).pack())
+    card = driver.fake.last_message(ANNA.id)
+    assert "'4/4'" in str(card["reply_markup"])
+    assert card["caption"].startswith("<b>Ярославцев Ярослав Ярославович</b>")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -31,6 +32,7 @@ from atomgrad.award.services.seasons import (
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.core.admin import EXTENSION_FIELDS, CityWindowExtensionAdmin, CityWindowExtensionForm
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.generations import CANDIDATES, generation_bump
 from atomgrad.core.text import FreeTextFormMixin
 
 
@@ -156,6 +158,11 @@ class SphereAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
     ordering = ["order", "name_ru"]
 
+    def save_model(self, request: HttpRequest, obj: Sphere, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            generation_bump(name=CANDIDATES)  # candidate cards show the sphere's name
+
 
 @admin.register(ConsentDocument)
 class ConsentDocumentAdmin(admin.ModelAdmin):
@@ -278,7 +285,9 @@ class ApplicationAdmin(OrganiserOnlyMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
         # The name or the date of birth may have been corrected: the person's identity key follows them.
         obj.person_key = person_key_for(obj.full_name, obj.birth_date)
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            generation_bump(name=CANDIDATES)  # a published candidate's card shows the corrected text
 
 
 @admin.register(Laureate)

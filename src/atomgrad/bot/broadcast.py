@@ -9,9 +9,11 @@ flood limits and survives restarts without sending anyone the notice twice.
   unfinished job. `runbot` does the latter in the background; `manage.py broadcast_results --send` in the
   foreground.
 
-Flood limits: at most `TELEGRAM_BROADCAST_RATE` (25) messages in any second, spaced evenly (`SendRateLimiter`);
-a 429 answer pauses the whole queue for its `retry_after` and the message goes back to the queue (Telegram did
-not deliver it). Only one worker sends a job at a time: the holder of the job's lease.
+Flood limits: at most `TELEGRAM_BROADCAST_RATE` (25) messages in any second, spaced evenly, and one notice a
+second per chat, across every process (`bot.sendlimits.SharedSendLimiter`: a row per limit in the database);
+a 429 answer pauses the whole queue, in every process, for its `retry_after` and the message goes back to the
+queue (Telegram did not deliver it). `SendRateLimiter` is the same overall rule within one process. Only one
+worker sends a job at a time: the holder of the job's lease.
 
 At most once: a delivery is claimed (pending → sending) by an atomic update before the request goes out and
 marked sent after Telegram's answer. A worker that dies in between leaves it "sending"; the next lease holder
@@ -51,6 +53,7 @@ from django.utils import timezone
 
 from atomgrad.award.models import Season
 from atomgrad.bot.models import BroadcastDelivery, BroadcastJob, BroadcastKind, DeliveryStatus, TelegramAccount
+from atomgrad.bot.sendlimits import CHAT_INTERVAL, SharedSendLimiter, chat_key, send_slot_take
 from atomgrad.bot.services import adb_connections_refresh, city_results_url, results_url
 from atomgrad.bot.texts import EN, RU, t
 from atomgrad.cities.models import City
@@ -109,6 +112,14 @@ class SendRateLimiter:
             while (wait := self.delay()) > 0:
                 await asyncio.sleep(wait)
             self.starts.append(self.clock())
+
+
+Limiter = SendRateLimiter | SharedSendLimiter
+
+
+def limiter_shared() -> SharedSendLimiter:
+    """The broadcast's limiter: in the database, so the rate and the per-chat limit hold across processes."""
+    return SharedSendLimiter(broadcast_rate())
 
 
 # --- the queue in the database -----------------------------------------------------------------------------
@@ -211,10 +222,13 @@ class Claimed:
     delivery_id: int
     chat_id: int
     text: str
+    not_before: float = 0.0  # the chat's own slot (seconds since the epoch), when chat limits are kept
 
 
-def deliveries_claim(*, job_id: int, limit: int) -> list[Claimed]:
-    """Claim up to `limit` pending deliveries (pending → sending, one atomic update each)."""
+def deliveries_claim(*, job_id: int, limit: int, chat_slots: bool = False) -> list[Claimed]:
+    """Claim up to `limit` pending deliveries (pending → sending, one atomic update each). `chat_slots`: also
+    take each chat's sending slot (`bot.sendlimits`) in the same call, so that no extra wait for the database
+    falls between a claim and its request (a worker stopped there leaves the delivery uncertain)."""
     job = BroadcastJob.objects.get(pk=job_id)
     pending = list(
         BroadcastDelivery.objects.filter(job_id=job_id, status=DeliveryStatus.PENDING)
@@ -227,7 +241,8 @@ def deliveries_claim(*, job_id: int, limit: int) -> list[Claimed]:
             status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
         if taken:
-            claimed.append(Claimed(delivery_id, chat_id, job.text_en if language == EN else job.text_ru))
+            not_before = send_slot_take(key=chat_key(chat_id), interval=CHAT_INTERVAL) if chat_slots else 0.0
+            claimed.append(Claimed(delivery_id, chat_id, job.text_en if language == EN else job.text_ru, not_before))
     return claimed
 
 
@@ -307,8 +322,10 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-async def _send_one(bot: Bot, item: Claimed, limiter: SendRateLimiter, backoff: list[float]) -> None:
+async def _send_one(bot: Bot, item: Claimed, limiter: Limiter, backoff: list[float]) -> None:
     try:
+        if (wait := item.not_before - time.time()) > 0:  # this chat had a notice less than a second ago
+            await asyncio.sleep(wait)
         sent = await bot.send_message(item.chat_id, item.text, parse_mode=None)
     except TelegramRetryAfter as exc:
         limiter.pause(exc.retry_after)
@@ -332,13 +349,13 @@ async def _send_one(bot: Bot, item: Claimed, limiter: SendRateLimiter, backoff: 
 
 
 async def broadcast_run(
-    bot: Bot, *, job_id: int, limiter: SendRateLimiter | None = None, owner: str | None = None,
+    bot: Bot, *, job_id: int, limiter: Limiter | None = None, owner: str | None = None,
     max_in_flight: int = MAX_IN_FLIGHT,
 ) -> bool:
     """Send the job's pending deliveries. Returns True when the job is finished, False if another worker
     holds its lease. Each delivery is claimed only when the limiter lets it go out, so a worker stopped at any
     moment leaves at most the requests in flight undecided. Cancelling the task stops it."""
-    limiter = limiter or SendRateLimiter(broadcast_rate())
+    limiter = limiter or limiter_shared()
     owner = owner or worker_name()
     if not await _alease_take(job_id=job_id, owner=owner):
         return False
@@ -363,7 +380,7 @@ async def broadcast_run(
             await slots.acquire()
             try:
                 await limiter.acquire()
-                claimed = await _aclaim(job_id=job_id, limit=1)
+                claimed = await _aclaim(job_id=job_id, limit=1, chat_slots=isinstance(limiter, SharedSendLimiter))
             except BaseException:
                 slots.release()
                 raise
@@ -386,9 +403,9 @@ async def broadcast_run(
         await _alease_release(job_id=job_id, owner=owner)
 
 
-async def broadcast_run_pending(bot: Bot, *, limiter: SendRateLimiter | None = None) -> int:
+async def broadcast_run_pending(bot: Bot, *, limiter: Limiter | None = None) -> int:
     """Send every unfinished job (one after another, one limiter for all). Returns the jobs finished."""
-    limiter = limiter or SendRateLimiter(broadcast_rate())
+    limiter = limiter or limiter_shared()
     finished = 0
     for job_id in await _ajobs():
         if await broadcast_run(bot, job_id=job_id, limiter=limiter):
@@ -399,7 +416,7 @@ async def broadcast_run_pending(bot: Bot, *, limiter: SendRateLimiter | None = N
 async def broadcast_worker(bot: Bot, *, interval: float = 15.0, stop: asyncio.Event | None = None) -> None:
     """The background loop of `runbot`: every `interval` seconds, queue the notices of newly published
     results and send whatever is unfinished."""
-    limiter = SendRateLimiter(broadcast_rate())
+    limiter = limiter_shared()
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:

@@ -149,3 +149,22 @@ class BroadcastDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} → {self.account} ({self.status})"
+
+
+class SendSlot(models.Model):
+    """The next moment one sending limit lets a message start, shared by every bot process (`bot.sendlimits`).
+
+    One row per limit: "broadcast" (the notices' overall rate) and "chat:<id>" (one chat's). A sender locks the
+    row, takes the slot (the later of now and `next_start`) and moves `next_start` one interval on, in one
+    transaction; so senders in any number of processes get distinct slots an interval apart. `next_start` is
+    a schedule in seconds since the epoch (the senders' clock), not a date shown to anyone."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    next_start = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("очередь отправки")
+        verbose_name_plural = _("очереди отправки")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.next_start:.3f}"

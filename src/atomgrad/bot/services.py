@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+import threading
+import time
+from dataclasses import dataclass, field, replace
 
 import phonenumbers
 from asgiref.sync import sync_to_async
@@ -31,6 +33,7 @@ from atomgrad.award.services.reference import consent_current
 from atomgrad.bot.models import TelegramAccount, TelegramPhoto
 from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.generations import CANDIDATES, generation_bumped_here, generation_current
 from atomgrad.voting.models import Channel, SeasonVoter, VoterIdentity
 from atomgrad.voting.phones import phone_normalise
 
@@ -550,11 +553,15 @@ def voter_info(*, telegram_user_id: int) -> VoterInfo | None:
 
 
 def _voter_required(telegram_user_id: int) -> tuple[Season, SeasonVoter]:
-    season = _season_current()
-    voter = _voter(telegram_user_id=telegram_user_id, season=season) if season is not None else None
-    if season is None or voter is None:
+    """The voter of the current season (the latest by year) linked to this account, with its season and city:
+    one statement (`voting.queries.voter_by_telegram_user`, prepared on PostgreSQL), as the API finds its voter
+    by token. No voter (not registered, or only in an earlier season): the "not registered" refusal."""
+    from atomgrad.voting import queries
+
+    voter = queries.voter_by_telegram_user(telegram_user_id=telegram_user_id)
+    if voter is None:
         raise BotRefusal("not_registered")
-    return season, voter
+    return voter.season, voter
 
 
 # --- browsing ----------------------------------------------------------------------------------------------
@@ -571,33 +578,109 @@ def candidate_card(*, telegram_user_id: int, sphere_id: int, index: int, bot_id:
     return _card(season=season, voter=voter, sphere_id=sphere_id, index=index, bot_id=bot_id)
 
 
-def _card(*, season: Season, voter: SeasonVoter, sphere_id: int, index: int, bot_id: int) -> CandidateCard | EmptyList:
-    city_candidates = candidate_list_published(season=season, city=voter.city)
+# The candidate cards of a list, as every voter sees them (without their own marks), kept per process: a card
+# changes only when a candidate is published or edited, and those services bump the candidates' generation
+# (`core.generations`) in their own transaction. A process reads the generation at most once every
+# CARD_GENERATION_CHECK seconds, so a publication shows in every bot process within that time (at once in the
+# process that made it, e.g. the web process serving the Django webhook view); a list is also
+# rebuilt after CARD_CACHE_SECONDS in any case (a change made outside the services, by hand in a shell).
+CARD_GENERATION_CHECK = 1.0
+CARD_CACHE_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class _CardList:
+    city: CityItem
+    sphere_filter: SphereItem | None
+    spheres: tuple[SphereItem, ...]
+    cards: tuple[CandidateCard, ...]  # voted=False; the voter's marks are applied on the way out
+    built_at: float
+
+
+@dataclass
+class _CardCache:
+    lists: dict[tuple[int, int, int, int], _CardList] = field(default_factory=dict)
+    generation: int | None = None
+    checked_at: float = -1e9
+    bumped_here: int = 0
+
+
+_card_cache = _CardCache()
+_card_cache_lock = threading.Lock()
+
+
+def card_cache_clear() -> None:
+    """Forget every kept card list of this process (tests; a photo's Telegram file id learnt or forgotten)."""
+    with _card_cache_lock:
+        _card_cache.lists.clear()
+        _card_cache.generation = None
+        _card_cache.checked_at = -1e9
+        _card_cache.bumped_here = generation_bumped_here(name=CANDIDATES)
+
+
+def _card_list_current(key: tuple[int, int, int, int]) -> tuple[_CardList | None, int | None]:
+    """The kept list for `key` if it is still current, and the generation it is checked against."""
+    now = time.monotonic()
+    bumped_here = generation_bumped_here(name=CANDIDATES)
+    if bumped_here != _card_cache.bumped_here or now - _card_cache.checked_at >= CARD_GENERATION_CHECK:
+        generation = generation_current(name=CANDIDATES)
+        with _card_cache_lock:
+            if generation != _card_cache.generation:
+                _card_cache.lists.clear()
+                _card_cache.generation = generation
+            _card_cache.checked_at = now
+            _card_cache.bumped_here = bumped_here
+    generation_seen = _card_cache.generation
+    kept = _card_cache.lists.get(key)
+    if kept is None or now - kept.built_at >= CARD_CACHE_SECONDS:
+        return None, generation_seen
+    return kept, generation_seen
+
+
+def _card_list_build(*, season: Season, city: City, sphere_id: int, bot_id: int) -> _CardList:
+    city_candidates = candidate_list_published(season=season, city=city)
     spheres: dict[int, SphereItem] = {}
     for candidate in city_candidates:
         spheres.setdefault(candidate.sphere_id, _sphere_item(candidate.sphere))
     sphere_list = tuple(sorted(spheres.values(), key=lambda item: item.name_ru))
     sphere_filter = spheres.get(sphere_id) if sphere_id else None
     candidates = list(city_candidates.filter(sphere_id=sphere_filter.id) if sphere_filter else city_candidates)
-    city = _city_item(voter.city)
-    if not candidates:
-        return EmptyList(city=city, sphere_filter=sphere_filter, spheres=sphere_list)
-    index %= len(candidates)
-    candidate = candidates[index]
-    photo_name = candidate.photo.name if candidate.photo else ""
-    file_id = None
-    if photo_name:
-        file_id = (
-            TelegramPhoto.objects.filter(bot_id=bot_id, storage_name=photo_name).values_list("file_id", flat=True)
-            .first()
+    photo_names = [candidate.photo.name for candidate in candidates if candidate.photo]
+    file_ids = dict(
+        TelegramPhoto.objects.filter(bot_id=bot_id, storage_name__in=photo_names).values_list("storage_name", "file_id")
+    ) if photo_names else {}
+    city_item = _city_item(city)
+    cards = tuple(
+        CandidateCard(
+            candidate_id=candidate.pk, full_name=candidate.full_name, sphere=spheres[candidate.sphere_id],
+            position=candidate.position, workplace=candidate.workplace, story_short=candidate.story_short,
+            page_url=candidate_url(candidate.pk), photo_name=candidate.photo.name if candidate.photo else "",
+            photo_file_id=file_ids.get(candidate.photo.name) if candidate.photo else None,
+            voted=False, index=index, total=len(candidates), sphere_filter=sphere_filter, city=city_item,
+            spheres=sphere_list,
         )
-    return CandidateCard(
-        candidate_id=candidate.pk, full_name=candidate.full_name, sphere=spheres[candidate.sphere_id],
-        position=candidate.position, workplace=candidate.workplace, story_short=candidate.story_short,
-        page_url=candidate_url(candidate.pk), photo_name=photo_name, photo_file_id=file_id,
-        voted=candidate.pk in _voted_candidate_ids(voter), index=index, total=len(candidates),
-        sphere_filter=sphere_filter, city=city, spheres=sphere_list,
+        for index, candidate in enumerate(candidates)
     )
+    return _CardList(city=city_item, sphere_filter=sphere_filter, spheres=sphere_list, cards=cards,
+                     built_at=time.monotonic())
+
+
+def _card(*, season: Season, voter: SeasonVoter, sphere_id: int, index: int, bot_id: int) -> CandidateCard | EmptyList:
+    key = (season.pk, voter.city_id, sphere_id, bot_id)
+    card_list, generation = _card_list_current(key)
+    if card_list is None:
+        card_list = _card_list_build(season=season, city=voter.city, sphere_id=sphere_id, bot_id=bot_id)
+        with _card_cache_lock:
+            # Kept only if no other thread saw a newer generation meanwhile (this list may predate it).
+            if _card_cache.generation == generation:
+                _card_cache.lists[key] = card_list
+    if not card_list.cards:
+        return EmptyList(city=card_list.city, sphere_filter=card_list.sphere_filter, spheres=card_list.spheres)
+    card = card_list.cards[index % len(card_list.cards)]
+    # The voter's own mark: their votes are read only when they have cast any.
+    if voter.votes_cast and card.candidate_id in _voted_candidate_ids(voter):
+        card = replace(card, voted=True)
+    return card
 
 
 def photo_bytes(*, storage_name: str) -> bytes | None:
@@ -612,10 +695,12 @@ def photo_bytes(*, storage_name: str) -> bytes | None:
 
 def photo_remember(*, bot_id: int, storage_name: str, file_id: str) -> None:
     TelegramPhoto.objects.update_or_create(bot_id=bot_id, storage_name=storage_name, defaults={"file_id": file_id})
+    card_cache_clear()  # this process's cards carry the file id from now on (others learn it with their lists)
 
 
 def photo_forget(*, bot_id: int, storage_name: str) -> None:
     TelegramPhoto.objects.filter(bot_id=bot_id, storage_name=storage_name).delete()
+    card_cache_clear()
 
 
 # --- voting ------------------------------------------------------------------------------------------------

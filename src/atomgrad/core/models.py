@@ -56,3 +56,21 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}@{self.window_start:%Y-%m-%d %H:%M} = {self.hits}"
+
+
+class CacheGeneration(models.Model):
+    """A number that changes whenever what a named cache holds changes in the database (`core.generations`).
+
+    Processes that keep a copy of something (the bot's candidate cards) read it to know whether their copy is
+    still the database's; the services that change the thing bump it in their own transaction, so the new
+    number is visible exactly when the change is."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("поколение кэша")
+        verbose_name_plural = _("поколения кэша")
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"

@@ -112,6 +112,30 @@ def voter_by_token(*, token_hash: str, now: dt.datetime) -> SeasonVoter | None:
 
 
 @functools.cache
+def _voter_by_telegram_user_sql(vendor: str) -> str:
+    # The latest season (by year, as `award.selectors.season_current`), the voter the account is linked to.
+    latest_season = f"SELECT {column(Season, 'id')} FROM {table(Season)} ORDER BY {column(Season, 'year')} DESC"  # noqa: S608
+    return (
+        f"{_select_joined(_VOTER, _VOTER_RELATED)} "
+        f"JOIN {table(VoterIdentity)} ON {column(VoterIdentity, 'id')} = {column(SeasonVoter, 'identity_id')} "
+        f"WHERE {column(VoterIdentity, 'telegram_user_id')} = %s "
+        f"AND {column(SeasonVoter, 'season_id')} = ({latest_season} LIMIT 1)"
+    )
+
+
+def voter_by_telegram_user(*, telegram_user_id: int) -> SeasonVoter | None:
+    """The voter of the latest season whose identity is linked to this Telegram account, with `season` and
+    `city` loaded; None if the account has no voter in that season. One statement: the bot runs it on every
+    card and vote, as the API runs `voter_by_token`."""
+    if not 0 < telegram_user_id <= ID_MAX:
+        return None
+    with cursor() as sql:
+        sql.execute(_voter_by_telegram_user_sql(connection.vendor), [telegram_user_id])
+        row = sql.fetchone()
+    return None if row is None else _read_joined(row, _VOTER, _VOTER_RELATED)  # type: ignore[no-any-return]
+
+
+@functools.cache
 def _candidate_sql(vendor: str) -> str:
     return (f"{_select_joined(_CANDIDATE, _CANDIDATE_RELATED)} "
             f"WHERE {column(Application, 'id')} = %s AND {column(Application, 'status')} = %s")

@@ -61,6 +61,7 @@ from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.cities.services import cities_load_from_file
 from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.generations import CANDIDATES, generation_bump
 from atomgrad.core.models import AuditLogEntry
 from atomgrad.core.services import audit_record
 from atomgrad.core.timefmt import MOSCOW
@@ -203,6 +204,7 @@ def _demo_load_atomic(
     *, applications: int, seed: int, now: dt.datetime, progress: Progress | None,
     written: list[tuple[Storage, str]], votes: Callable[[DemoResult], list[str]] | None = None,
 ) -> DemoResult:
+    generation_bump(name=CANDIDATES)  # the demo's candidates replace whatever lists were kept
     cities_load_from_file()
     spheres_load_from_file()
     consents_load_from_file()

@@ -26,6 +26,7 @@ from atomgrad.award.workflow import check_transition
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.core.errors import ApplicationError
+from atomgrad.core.generations import CANDIDATES, generation_bump
 from atomgrad.core.services import audit_record
 from atomgrad.core.text import text_check
 from atomgrad.core.timefmt import format_datetime
@@ -162,6 +163,8 @@ def application_decide(
         if target == ApplicationStatus.ACCEPTED:
             locked.published_at = now
         locked.save(update_fields=["status", "status_comment", "decided_at", "published_at"])
+        if target == ApplicationStatus.ACCEPTED:
+            generation_bump(name=CANDIDATES)  # published: every copy of the season's candidate lists is stale
 
         committees_window = PHASE_RULES[phase].moderation_open
         extended = not committees_window and moderation_open_in_city(
