@@ -301,7 +301,17 @@ def _result(sql: CursorWrapper) -> Result:
 
 
 def _results(cursors: Sequence[CursorWrapper]) -> list[Result]:
-    return [_result(sql) for sql in cursors]
+    """The results of psycopg cursors. Whether a statement returned rows is read from the result's status, not
+    from `description`, which psycopg builds anew, one object per column, on every access (the voter's
+    row has some forty columns: about a tenth of a vote's CPU in the profile, docs/PERFORMANCE.md)."""
+    from psycopg.pq import ExecStatus
+
+    results = []
+    for sql in cursors:
+        pgresult = sql.cursor.pgresult
+        rows = sql.fetchall() if pgresult is not None and pgresult.status == ExecStatus.TUPLES_OK else []
+        results.append(Result(rows, sql.rowcount))
+    return results
 
 
 def _run_one(sql: CursorWrapper, statement: Statement) -> Result:
