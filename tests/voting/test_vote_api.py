@@ -217,4 +217,10 @@ def test_a_token_for_one_candidate_and_a_body_naming_another_type_is_refused_as_
         assert response.status_code in (400, 422), (body, response.content)
     assert not Vote.objects.exists()
     assert vote(client, "forged-token", candidate.pk).status_code == 401
+    # JSON nested deeper than the parser's recursion limit: the token's 401, or the body's 400, never a 500.
+    nested = "[" * 100_000 + "]" * 100_000
+    for bearer, status in (("forged-token", 401), (token, 400)):
+        response = client.post("/api/v1/votes", nested, content_type="application/json",
+                               headers={"Authorization": f"Bearer {bearer}"})
+        assert response.status_code == status, response.content
     assert vote(client, token, candidate.pk).status_code == 201

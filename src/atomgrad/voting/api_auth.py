@@ -75,8 +75,8 @@ def _candidate_id_in_body(request: HttpRequest) -> int | None:
     then refuses the body as usual)."""
     try:
         data = json.loads(request.body)
-    except (ValueError, RawPostDataException, UnreadablePostError, RequestDataTooBig):
-        return None
+    except (ValueError, RecursionError, RawPostDataException, UnreadablePostError, RequestDataTooBig):
+        return None  # (RecursionError: JSON nested too deep) whatever the body is, the answer is the endpoint's
     value = data.get("candidate") if isinstance(data, dict) else None
     return value if type(value) is int else None
 
