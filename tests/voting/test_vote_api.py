@@ -40,6 +40,8 @@ def test_a_vote_is_created_with_a_receipt_its_ledger_position_and_the_votes_left
     response = vote(client, token, race.candidates[0].pk)
 
     assert response.status_code == 201, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     body = response.json()
     assert set(body) == {"receipt", "ledger_position", "votes_left", "verify_url"}
     assert body["ledger_position"] == 1 and body["votes_left"] == 2
@@ -200,3 +202,25 @@ def test_the_vote_paths_are_in_the_openapi_document(client):
     assert "get" in paths["/api/v1/cities/{slug}/results"]
     responses = paths["/api/v1/votes"]["post"]["responses"]
     assert {"201", "401", "403", "409", "422"} <= set(responses)
+
+
+def test_a_token_for_one_candidate_and_a_body_naming_another_type_is_refused_as_before(client):
+    """The candidate is read with the token, from the body before validation; what the body is does not
+    change the answer: a refused body casts nothing, a bad token is 401 whatever the body names."""
+    race = election(k=3)
+    token = token_issue(voter=race.voter())
+    candidate = race.candidates[0]
+    for body in ('{"candidate": true}', '[{"candidate": 1}]', f'{{"candidate": {candidate.pk}.0}}',
+                 f'{{"candidate": {candidate.pk}, "extra": 1}}'):
+        response = client.post("/api/v1/votes", body, content_type="application/json",
+                               headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in (400, 422), (body, response.content)
+    assert not Vote.objects.exists()
+    assert vote(client, "forged-token", candidate.pk).status_code == 401
+    # JSON nested deeper than the parser's recursion limit: the token's 401, or the body's 400, never a 500.
+    nested = "[" * 100_000 + "]" * 100_000
+    for bearer, status in (("forged-token", 401), (token, 400)):
+        response = client.post("/api/v1/votes", nested, content_type="application/json",
+                               headers={"Authorization": f"Bearer {bearer}"})
+        assert response.status_code == status, response.content
+    assert vote(client, token, candidate.pk).status_code == 201

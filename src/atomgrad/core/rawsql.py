@@ -30,11 +30,19 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 
 Converter = Callable[[Any, Any, Any], Any]
+
+
+def _db() -> BaseDatabaseWrapper:
+    """This thread's default connection itself. `django.db.connection` is a proxy that looks the connection up
+    again (through a thread-local) on every attribute: dozens of times per vote on these paths, a few per cent
+    of a vote's CPU (docs/PERFORMANCE.md). The functions below look it up once per call."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def column(model: type[Model], attname: str, *, alias: str | None = None) -> str:
@@ -55,7 +63,7 @@ def table(model: type[Model]) -> str:
 
 def db_value(model: type[Model], attname: str, value: Any) -> Any:
     """`value` as the ORM would send it to the database for this field (e.g. a datetime as text on SQLite)."""
-    return _field(model, attname).get_db_prep_save(value, connection)
+    return _field(model, attname).get_db_prep_save(value, _db())
 
 
 class RowReader:
@@ -79,27 +87,28 @@ class RowReader:
         return len(self.attnames)
 
     def read(self, row: Sequence[Any], start: int = 0) -> Model:
-        converters = self._converters.get(connection.vendor)
+        db = _db()
+        converters = self._converters.get(db.vendor)
         if converters is None:
             # The same two lists SQLCompiler.get_converters joins: the backend's, then the field's own.
-            converters = self._converters[connection.vendor] = tuple(
-                tuple(connection.ops.get_db_converters(expression)) + tuple(expression.get_db_converters(connection))
+            converters = self._converters[db.vendor] = tuple(
+                tuple(db.ops.get_db_converters(expression)) + tuple(expression.get_db_converters(db))
                 for expression in self.expressions
             )
         values = []
         for index, (expression, field_converters) in enumerate(zip(self.expressions, converters, strict=True)):
             value = row[start + index]
             for convert in field_converters:
-                value = convert(value, expression, connection)
+                value = convert(value, expression, db)
             values.append(value)
-        return self.model.from_db(connection.alias, self.attnames, values)
+        return self.model.from_db(db.alias, self.attnames, values)
 
 
 def mark_saved(instance: Model, pk: Any) -> None:
     """After a hand-written INSERT: the instance has its id and counts as loaded from the database."""
     instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
 
 
 def cursor() -> CursorWrapper:
@@ -108,14 +117,15 @@ def cursor() -> CursorWrapper:
     run a few times on the connection (`prepare_threshold` in settings.py; `DB_PREPARED_STATEMENTS=0` turns it
     off) and PostgreSQL parses and plans it once. Queries are still logged and counted like any other (Django's
     cursor wrapper)."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
+    db = _db()
+    if db.vendor != "postgresql":
+        return db.cursor()
     import psycopg
 
-    connection.ensure_connection()
+    db.ensure_connection()
     # `_prepare_cursor` is how Django wraps every cursor it makes (thread check, query logging in DEBUG and in
     # tests' CaptureQueriesContext); it has been stable since Django 1.x.
-    return connection._prepare_cursor(psycopg.Cursor(connection.connection))  # type: ignore[no-any-return]
+    return db._prepare_cursor(psycopg.Cursor(db.connection))  # type: ignore[no-any-return]
 
 
 def epoch_seconds(expression: str, vendor: str | None = None) -> str:
@@ -261,18 +271,19 @@ def _pipelined(*groups: Sequence[Statement]) -> list[list[CursorWrapper]]:
     raised as Django's (IntegrityError, …), once the connection has left pipeline mode."""
     import psycopg
 
-    connection.ensure_connection()
-    pg = connection.connection
+    db = _db()
+    db.ensure_connection()
+    pg = db.connection
     pipeline = pg.pipeline()
     pipeline.__enter__()
     in_pipeline = True
     try:
-        with connection.wrap_database_errors:
+        with db.wrap_database_errors:
             sent = []
             for group in groups:
                 cursors = []
                 for statement in group:
-                    sql = connection._prepare_cursor(psycopg.Cursor(pg))
+                    sql = db._prepare_cursor(psycopg.Cursor(pg))
                     sql.execute(statement.sql, statement.params or None)
                     cursors.append(sql)
                 sent.append(cursors)
@@ -290,7 +301,17 @@ def _result(sql: CursorWrapper) -> Result:
 
 
 def _results(cursors: Sequence[CursorWrapper]) -> list[Result]:
-    return [_result(sql) for sql in cursors]
+    """The results of psycopg cursors. Whether a statement returned rows is read from the result's status, not
+    from `description`, which psycopg builds anew, one object per column, on every access (the voter's
+    row has some forty columns: about a tenth of a vote's CPU in the profile, docs/PERFORMANCE.md)."""
+    from psycopg.pq import ExecStatus
+
+    results = []
+    for sql in cursors:
+        pgresult = sql.cursor.pgresult
+        rows = sql.fetchall() if pgresult is not None and pgresult.status == ExecStatus.TUPLES_OK else []
+        results.append(Result(rows, sql.rowcount))
+    return results
 
 
 def _run_one(sql: CursorWrapper, statement: Statement) -> Result:

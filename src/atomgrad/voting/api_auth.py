@@ -12,18 +12,28 @@ need a verified voter (`Authorization: Bearer <token>`): it resolves the token t
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from django.http import HttpRequest
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, RawPostDataException, UnreadablePostError
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
+from atomgrad.award.models import Application
 from atomgrad.award.schemas import ErrorOut
 from atomgrad.award.selectors import season_current
 from atomgrad.core.apitypes import StrictIn
 from atomgrad.core.http import client_ip, mark_private
 from atomgrad.core.timefmt import to_moscow
-from atomgrad.voting.auth import TOKEN_LIFETIME, token_authenticate, token_expiry, token_issue, token_revoke
+from atomgrad.voting.auth import (
+    TOKEN_LIFETIME,
+    token_authenticate,
+    token_authenticate_with_candidate,
+    token_expiry,
+    token_issue,
+    token_revoke,
+)
 from atomgrad.voting.models import Channel, SeasonVoter
 from atomgrad.voting.services.identity import CODE_LIFETIME, otp_limits, otp_request, voter_verify_and_register
 
@@ -36,12 +46,48 @@ class VoterBearer(HttpBearer):
 
     openapi_description = "Токен жителя из POST /api/v1/auth/verify / The voter's token from POST /api/v1/auth/verify"
 
+    def __init__(self, *, with_vote_candidate: bool = False) -> None:
+        """`with_vote_candidate` (POST /votes only): the published candidate the JSON body names is read in the
+        same round trip as the token and left on the request (`vote_candidate_prefetched`), for the endpoint to
+        use once the body has passed validation. What the endpoint answers does not change: authentication
+        still comes first, and a body that fails validation is refused as before."""
+        super().__init__()
+        self.with_vote_candidate = with_vote_candidate
+
     def authenticate(self, request: HttpRequest, token: str) -> SeasonVoter | None:
-        voter = token_authenticate(token)
+        if self.with_vote_candidate:
+            candidate_id = _candidate_id_in_body(request)
+            voter, candidate = token_authenticate_with_candidate(token, candidate_id=candidate_id)
+            setattr(request, _PREFETCHED_CANDIDATE, (candidate_id, candidate))
+        else:
+            voter = token_authenticate(token)
         if voter is not None:
             mark_private(request)  # the answer depends on the voter: Cache-Control: private, no-store
             request.atomgrad_bearer_token = token  # type: ignore[attr-defined]  # for /auth/logout
         return voter
+
+
+_PREFETCHED_CANDIDATE = "atomgrad_vote_candidate"
+
+
+def _candidate_id_in_body(request: HttpRequest) -> int | None:
+    """The integer `candidate` of a JSON object body, before validation (None for anything else: validation
+    then refuses the body as usual)."""
+    try:
+        data = json.loads(request.body)
+    except (ValueError, RecursionError, RawPostDataException, UnreadablePostError, RequestDataTooBig):
+        return None  # (RecursionError: JSON nested too deep) whatever the body is, the answer is the endpoint's
+    value = data.get("candidate") if isinstance(data, dict) else None
+    return value if type(value) is int else None
+
+
+def vote_candidate_prefetched(request: HttpRequest, candidate_id: int) -> tuple[bool, Application | None]:
+    """(True, the candidate or None) when `VoterBearer(with_vote_candidate=True)` already read candidate
+    `candidate_id` for this request; (False, None) when it did not, and the caller must read it."""
+    prefetched_id, candidate = getattr(request, _PREFETCHED_CANDIDATE, (None, None))
+    if prefetched_id is None or prefetched_id != candidate_id:
+        return False, None
+    return True, candidate
 
 
 router = Router(tags=["auth"])

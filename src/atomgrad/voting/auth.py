@@ -19,7 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from atomgrad.award.models import Season
+from atomgrad.award.models import Application, Season
 from atomgrad.core.http import mark_private
 from atomgrad.voting import queries
 from atomgrad.voting.models import SeasonVoter, VoterIdentity, VoterToken
@@ -66,6 +66,18 @@ def token_authenticate(raw: str) -> SeasonVoter | None:
     if not raw:
         return None
     return queries.voter_by_token(token_hash=_token_digest(raw), now=timezone.now())
+
+
+def token_authenticate_with_candidate(raw: str, *, candidate_id: int | None,
+                                      ) -> tuple[SeasonVoter | None, Application | None]:
+    """`token_authenticate`, and the published candidate `candidate_id` as
+    `selectors.candidate_get_for_vote` reads it, in one round trip: the API's vote needs both first. The
+    candidate is None when there is no such published candidate, when `candidate_id` is None, and when there
+    is no token at all."""
+    if not raw:
+        return None, None
+    return queries.voter_by_token_and_candidate(token_hash=_token_digest(raw), now=timezone.now(),
+                                                candidate_id=candidate_id)
 
 
 def token_expiry(raw: str) -> dt.datetime | None:

@@ -31,6 +31,7 @@ from atomgrad.core.rawsql import (
     cursor,
     db_value,
     epoch_seconds,
+    run,
     table,
 )
 from atomgrad.voting.models import (
@@ -310,3 +311,24 @@ def ledger_head_move(*, season_id: int, sequence: int, entry_hash: str, at: dt.d
     """Point the season's (locked) head at the entry just inserted. No rows."""
     return Statement(_ledger_head_move_sql(connection.vendor),
                      [sequence, entry_hash, db_value(LedgerHead, "updated_at", at), season_id])
+
+
+# --- the API vote's two reads in one round trip ------------------------------------------------------------
+
+
+def voter_by_token_and_candidate(*, token_hash: str, now: dt.datetime,
+                                 candidate_id: int | None) -> tuple[SeasonVoter | None, Application | None]:
+    """`voter_by_token` and `published_candidate` sent together (on PostgreSQL one round trip, `rawsql.run`):
+    what the API's vote reads before anything else. Each result is what its own function would return; the
+    candidate is None, and not asked for, when `candidate_id` is None."""
+    vendor = connection.vendor
+    statements = [Statement(_voter_by_token_sql(vendor), [token_hash, db_value(VoterToken, "expires_at", now)])]
+    asks_candidate = candidate_id is not None and 0 < candidate_id <= ID_MAX
+    if asks_candidate:
+        statements.append(Statement(_candidate_sql(vendor), [candidate_id, ApplicationStatus.ACCEPTED.value]))
+    results = run(statements)
+    voter_row = results[0].first()
+    candidate_row = results[1].first() if asks_candidate else None
+    voter = None if voter_row is None else _read_joined(voter_row, _VOTER, _VOTER_RELATED)
+    candidate = None if candidate_row is None else _read_joined(candidate_row, _CANDIDATE, _CANDIDATE_RELATED)
+    return voter, candidate
