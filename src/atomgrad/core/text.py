@@ -49,6 +49,28 @@ def text_check(text: str, *, field: str, label_ru: str, label_en: str, multiline
     return text
 
 
+REASON_MAX_LENGTH = 2000  # a reason that goes into the audit log or a protocol
+
+
+def reason_clean(*, reason: str, what_ru: str, what_en: str, max_length: int = REASON_MAX_LENGTH) -> str:
+    """The free-text reason of an audited action (`what_ru`/`what_en`: «…причину {what}»), stripped; refuse an
+    empty one, an overlong one or one with control characters (ApplicationError, 422)."""
+    reason = (reason or "").strip()
+    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
+    if not reason:
+        raise ApplicationError(
+            "reason_required", f"Укажите причину {what_ru}.", f"Give the reason for {what_en}.", status=422
+        )
+    if len(reason) > max_length:
+        raise ApplicationError(
+            "reason_too_long",
+            f"Причина слишком длинная: не больше {max_length} символов.",
+            f"The reason is too long: at most {max_length} characters.",
+            status=422,
+        )
+    return reason
+
+
 @deconstructible
 class ControlCharactersValidator:
     """The same check for a form field (Django's CharField refuses only NUL)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -39,6 +39,12 @@ def format_datetime(value: dt.datetime, *, seconds: bool = False) -> str:
     suffix = "MSK" if (get_language() or "ru").startswith("en") else "МСК"
     clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
     return f"{format_date(local)}, {clock} ({suffix})"
+
+
+def datetime_in(value: dt.datetime, language: str) -> str:
+    """`format_datetime` in `language` ("ru", "en"), whatever the request's: for the two halves of a refusal."""
+    with translation.override(language):
+        return format_datetime(value)
 
 
 def plural(number: int, forms: str) -> str:

@@ -7,13 +7,12 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from atomgrad.core.text import FreeTextFormMixin
+from atomgrad.core.text import REASON_MAX_LENGTH, FreeTextFormMixin
 from atomgrad.core.timefmt import MOSCOW
 from atomgrad.results.models import TieRule
 from atomgrad.results.selectors import STATUS_ALL, STATUS_ANNULLED, STATUS_VALID, VoteSelection
 from atomgrad.voting.models import Channel
 from atomgrad.voting.services.annulment import ANNULMENT_REASONS, REVERSAL_REASONS
-from atomgrad.voting.services.ballots import REASON_MAX_LENGTH
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 

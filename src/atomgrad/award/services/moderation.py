@@ -22,14 +22,15 @@ from atomgrad.award.models import Application, ApplicationStatus, ModerationExte
 from atomgrad.award.permissions import moderation_phase_allows, user_may_moderate_city
 from atomgrad.award.phases import PHASE_RULES
 from atomgrad.award.selectors import moderation_extended_until, moderation_open_in_city
+from atomgrad.award.services.seasons import season_city_check
 from atomgrad.award.workflow import check_transition
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import user_is_organiser
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.generations import CANDIDATES, generation_bump
 from atomgrad.core.services import audit_record
-from atomgrad.core.text import text_check
-from atomgrad.core.timefmt import format_datetime
+from atomgrad.core.text import reason_clean, text_check
+from atomgrad.core.timefmt import datetime_in
 
 logger = logging.getLogger(__name__)
 
@@ -229,50 +230,34 @@ def application_decision_notify(*, application_id: int) -> None:
 # --- extensions of a city's moderation ------------------------------------------------------------------------
 
 
-def _moment(value: dt.datetime, language: str) -> str:
-    with translation.override(language):
-        return format_datetime(value)
-
-
 def moderation_extension_validate(*, season: Season, city: City, closes_at: dt.datetime, reason: str) -> str:
     """Check an extension before it is made; returns the cleaned reason. Raises ApplicationError.
 
     An extension ends after the vote has opened (before that the committees' window is open anyway) and no
     later than the season's vote closes: a candidate published after the close could get no votes."""
-    reason = (reason or "").strip()
-    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
-    if not reason:
-        raise ApplicationError(
-            "reason_required", "Укажите причину продления проверки заявок.",
-            "Give the reason for extending the moderation.", status=422,
-        )
+    reason = reason_clean(reason=reason, what_ru="продления проверки заявок", what_en="extending the moderation")
     if timezone.is_naive(closes_at):
         raise ValueError("closes_at must be timezone-aware")
     if closes_at <= season.voting_open_at:
         raise ApplicationError(
             "extension_not_later",
             f"Новое время окончания проверки должно быть позже начала голосования "
-            f"({_moment(season.voting_open_at, 'ru')}): до него оргкомитеты и так проверяют заявки.",
+            f"({datetime_in(season.voting_open_at, 'ru')}): до него оргкомитеты и так проверяют заявки.",
             f"The new end of moderation must be later than the vote's opening "
-            f"({_moment(season.voting_open_at, 'en')}): committees moderate until then anyway.",
+            f"({datetime_in(season.voting_open_at, 'en')}): committees moderate until then anyway.",
             status=422,
         )
     if closes_at > season.voting_close_at:
         raise ApplicationError(
             "extension_after_voting",
-            f"Проверка заявок должна закончиться до окончания голосования ({_moment(season.voting_close_at, 'ru')}): "
-            "иначе опубликованный соискатель не успеет получить голоса.",
-            f"Moderation must end before the vote closes ({_moment(season.voting_close_at, 'en')}): otherwise "
+            f"Проверка заявок должна закончиться до окончания голосования "
+            f"({datetime_in(season.voting_close_at, 'ru')}): иначе опубликованный соискатель не успеет получить "
+            "голоса.",
+            f"Moderation must end before the vote closes ({datetime_in(season.voting_close_at, 'en')}): otherwise "
             "a candidate published then could get no votes.",
             status=422,
         )
-    if season.cities.exists() and not season.cities.filter(pk=city.pk).exists():
-        raise ApplicationError(
-            "city_not_in_season",
-            f"Город {city.name_ru} не участвует в сезоне {season.year}.",
-            f"{city.name_en} does not take part in the {season.year} season.",
-            status=422,
-        )
+    season_city_check(season=season, city=city)
     return reason
 
 

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from atomgrad.award.models import Season
 from atomgrad.award.phases import PHASE_RULES, PHASE_STARTS, Phase
+from atomgrad.cities.models import City
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
+from atomgrad.core.text import reason_clean
 from atomgrad.core.timefmt import format_datetime
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -97,18 +99,19 @@ def season_dates_preview(*, season: Season, dates: dict[str, dt.datetime],
 
 
 def reason_check(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
+    return reason_clean(reason=reason, what_ru="изменения сроков сезона", what_en="changing the season's dates",
+                        max_length=REASON_MAX_LENGTH)
+
+
+def season_city_check(*, season: Season, city: City) -> None:
+    """Refuse a city that does not take part in the season (a season with no cities listed takes them all)."""
+    if season.cities.exists() and not season.cities.filter(pk=city.pk).exists():
         raise ApplicationError(
-            "reason_required", "Укажите причину изменения сроков сезона.",
-            "Give the reason for changing the season's dates.", status=422,
+            "city_not_in_season",
+            f"Город {city.name_ru} не участвует в сезоне {season.year}.",
+            f"{city.name_en} does not take part in the {season.year} season.",
+            status=422,
         )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(
-            "reason_too_long", f"Причина — не длиннее {REASON_MAX_LENGTH} символов.",
-            f"The reason must be at most {REASON_MAX_LENGTH} characters.", status=422,
-        )
-    return reason
 
 
 def confirmation_error(change: DatesChange) -> ApplicationError:

@@ -13,10 +13,10 @@ from atomgrad.cities.models import City
 from atomgrad.core import timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
+from atomgrad.core.text import reason_clean
 from atomgrad.results.models import CityDecision, DecisionKind, TieDecision, TieRule
 from atomgrad.results.permissions import city_review_check, city_review_lock
 from atomgrad.results.services.tally import city_tally
-from atomgrad.voting.services.annulment import reason_clean
 
 User = AbstractBaseUser | AnonymousUser
 

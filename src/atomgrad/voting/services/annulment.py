@@ -20,9 +20,10 @@ from atomgrad.award.models import Season
 from atomgrad.cities.permissions import cities_for_user
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.services import audit_record
+from atomgrad.core.text import reason_clean
 from atomgrad.voting import ledger
 from atomgrad.voting.models import AnnulmentReversal, LedgerEntry, VoteAnnulment
-from atomgrad.voting.services.ballots import _ledger_append_about, _tally_add, reason_clean
+from atomgrad.voting.services.ballots import _ledger_append_about, _tally_add
 
 # Why a vote is annulled: the code goes into the public ledger (`reason_code`), the words are shown to people.
 ANNULMENT_REASONS: dict[str, object] = {

@@ -33,16 +33,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from atomgrad.award.models import Application, ApplicationStatus, Season
+from atomgrad.award.services.seasons import season_city_check
 from atomgrad.cities.models import City
 from atomgrad.cities.permissions import cities_for_user, user_is_organiser
 from atomgrad.core import rawsql, timefmt
 from atomgrad.core.errors import ApplicationError
 from atomgrad.core.rawsql import Result, Statement
 from atomgrad.core.services import audit_record
-from atomgrad.core.text import text_check
+from atomgrad.core.text import reason_clean
+from atomgrad.core.timefmt import datetime_in
 from atomgrad.voting import ledger, queries, signals
 from atomgrad.voting.models import (
     Channel,
@@ -58,7 +60,6 @@ from atomgrad.voting.signals import VoteContext
 
 # 50-bit receipts collide rarely but not never in a season of millions of votes: draw again a few times.
 RECEIPT_ATTEMPTS = 4
-REASON_MAX_LENGTH = 2000
 
 
 # --- pseudonyms ---------------------------------------------------------------------------------------------
@@ -77,27 +78,6 @@ def voter_pseudonym(*, season_year: int, phone_hash: str) -> str:
     return hmac.new(pseudonym_key(season_year=season_year), phone_hash.encode(), hashlib.sha256).hexdigest()
 
 
-# --- reasons ------------------------------------------------------------------------------------------------
-
-
-def reason_clean(*, reason: str, what_ru: str, what_en: str) -> str:
-    """The free-text reason, stripped; refuse an empty or an overlong one (ApplicationError, 422)."""
-    reason = (reason or "").strip()
-    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
-    if not reason:
-        raise ApplicationError(
-            "reason_required", f"Укажите причину {what_ru}.", f"Give the reason for {what_en}.", status=422
-        )
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(
-            "reason_too_long",
-            f"Причина слишком длинная: не больше {REASON_MAX_LENGTH} символов.",
-            f"The reason is too long: at most {REASON_MAX_LENGTH} characters.",
-            status=422,
-        )
-    return reason
-
-
 # --- messages -----------------------------------------------------------------------------------------------
 
 
@@ -107,11 +87,6 @@ def _votes_ru(number: int) -> str:
 
 def _votes_en(number: int) -> str:
     return f"{number} {timefmt.plural(number, 'vote,votes')}"
-
-
-def _moment(value: dt.datetime, language: str) -> str:
-    with translation.override(language):
-        return timefmt.format_datetime(value)
 
 
 # --- the window ---------------------------------------------------------------------------------------------
@@ -139,8 +114,8 @@ def voting_window_check(*, season: Season, city: City, now: dt.datetime | None =
     if now < season.voting_open_at:
         raise ApplicationError(
             "voting_not_open",
-            f"Голосование ещё не началось: оно откроется {_moment(season.voting_open_at, 'ru')}.",
-            f"Voting has not started yet: it opens on {_moment(season.voting_open_at, 'en')}.",
+            f"Голосование ещё не началось: оно откроется {datetime_in(season.voting_open_at, 'ru')}.",
+            f"Voting has not started yet: it opens on {datetime_in(season.voting_open_at, 'en')}.",
             status=403,
             details={"opens_at": season.voting_open_at.isoformat()},
         )
@@ -149,8 +124,8 @@ def voting_window_check(*, season: Season, city: City, now: dt.datetime | None =
         if now >= closes_at:
             raise ApplicationError(
                 "voting_closed",
-                f"Голосование в городе {city.name_ru} завершилось {_moment(closes_at, 'ru')}.",
-                f"Voting in {city.name_en} closed on {_moment(closes_at, 'en')}.",
+                f"Голосование в городе {city.name_ru} завершилось {datetime_in(closes_at, 'ru')}.",
+                f"Voting in {city.name_en} closed on {datetime_in(closes_at, 'en')}.",
                 status=403,
                 details={"closed_at": closes_at.isoformat(), "city": city.slug},
             )
@@ -490,37 +465,25 @@ def _ledger_append_about(
 
 def voting_extension_validate(*, season: Season, city: City, closes_at: dt.datetime, reason: str) -> str:
     """Check an extension before it is made; returns the cleaned reason. Raises ApplicationError."""
-    reason = (reason or "").strip()
-    text_check(reason, field="reason", label_ru="Причина", label_en="Reason", multiline=True)
-    if not reason:
-        raise ApplicationError(
-            "reason_required", "Укажите причину продления голосования.",
-            "Give the reason for extending the vote.", status=422,
-        )
+    reason = reason_clean(reason=reason, what_ru="продления голосования", what_en="extending the vote")
     if timezone.is_naive(closes_at):
         raise ValueError("closes_at must be timezone-aware")
     if closes_at <= season.voting_close_at:
         raise ApplicationError(
             "extension_not_later",
             f"Новое время окончания должно быть позже окончания голосования в сезоне "
-            f"({_moment(season.voting_close_at, 'ru')}).",
-            f"The new closing time must be later than the season's ({_moment(season.voting_close_at, 'en')}).",
+            f"({datetime_in(season.voting_close_at, 'ru')}).",
+            f"The new closing time must be later than the season's ({datetime_in(season.voting_close_at, 'en')}).",
             status=422,
         )
     if closes_at > season.results_at:
         raise ApplicationError(
             "extension_after_results",
-            f"Голосование должно закончиться до объявления итогов ({_moment(season.results_at, 'ru')}).",
-            f"Voting must close before the results are announced ({_moment(season.results_at, 'en')}).",
+            f"Голосование должно закончиться до объявления итогов ({datetime_in(season.results_at, 'ru')}).",
+            f"Voting must close before the results are announced ({datetime_in(season.results_at, 'en')}).",
             status=422,
         )
-    if season.cities.exists() and not season.cities.filter(pk=city.pk).exists():
-        raise ApplicationError(
-            "city_not_in_season",
-            f"Город {city.name_ru} не участвует в сезоне {season.year}.",
-            f"{city.name_en} does not take part in the {season.year} season.",
-            status=422,
-        )
+    season_city_check(season=season, city=city)
     return reason
 
 
