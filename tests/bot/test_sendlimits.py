@@ -5,10 +5,8 @@ at the same fixed moment, the worst case, and the test checks the schedule the d
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
+from tests.concurrency import raised, run_each
 
 from atomgrad.bot.broadcast import DEFAULT_RATE
 from atomgrad.bot.models import SendSlot
@@ -25,30 +23,10 @@ NOW = 1_000_000.0  # the moment every sender asks at (seconds since the epoch)
 
 
 def parallel_takes(senders: int, each: int, key: str, interval: float) -> list[float]:
-    barrier = threading.Barrier(senders)
-    slots: list[float] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def sender() -> None:
-        try:
-            barrier.wait()
-            for _ in range(each):
-                start = send_slot_take(key=key, interval=interval, now=NOW)
-                with lock:
-                    slots.append(start)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return sorted(slots)
+    """`senders` threads released together, each taking `each` slots in a row; all the slots, sorted."""
+    outcomes = run_each(senders, lambda _: [send_slot_take(key=key, interval=interval, now=NOW) for _ in range(each)])
+    assert not raised(outcomes), raised(outcomes)
+    return sorted(slot for slots in outcomes for slot in slots)  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db(transaction=True)

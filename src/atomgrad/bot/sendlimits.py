@@ -33,14 +33,19 @@ def chat_key(chat_id: int) -> str:
     return f"chat:{chat_id}"
 
 
+def _slot_locked(key: str) -> SendSlot:
+    """The limit's row, created on first use, locked until the caller's transaction ends (SELECT … FOR UPDATE on
+    PostgreSQL; SQLite's IMMEDIATE transaction holds the database's write lock)."""
+    SendSlot.objects.get_or_create(key=key)
+    return SendSlot.objects.select_for_update().get(key=key)
+
+
 def send_slot_take(*, key: str, interval: float, now: float | None = None) -> float:
     """Take the next slot of the limit `key`: the later of `now` and the row's next start; the row's next start
-    moves `interval` past it. Returns the slot (seconds since the epoch). One transaction, the row locked
-    (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction holds the database's write lock)."""
+    moves `interval` past it. Returns the slot (seconds since the epoch). One transaction, the row locked."""
     now = time.time() if now is None else now
     with transaction.atomic():
-        SendSlot.objects.get_or_create(key=key)
-        slot = SendSlot.objects.select_for_update().get(key=key)
+        slot = _slot_locked(key)
         start = max(now, slot.next_start)
         slot.next_start = start + interval
         slot.save(update_fields=["next_start"])
@@ -50,8 +55,7 @@ def send_slot_take(*, key: str, interval: float, now: float | None = None) -> fl
 def send_slot_hold(*, key: str, until: float) -> None:
     """No slot of `key` before `until` (a 429's retry_after applies to every sender)."""
     with transaction.atomic():
-        SendSlot.objects.get_or_create(key=key)
-        slot = SendSlot.objects.select_for_update().get(key=key)
+        slot = _slot_locked(key)
         if slot.next_start < until:
             slot.next_start = until
             slot.save(update_fields=["next_start"])
@@ -63,10 +67,10 @@ _ahold = sync_to_async(send_slot_hold)
 
 class SharedSendLimiter:
     """The broadcast's limiter across processes: at most `rate` starts in any `per × (1 + margin)` seconds
-    overall (starts an interval apart, as `broadcast.SendRateLimiter` does within one process), and per chat
-    one start every CHAT_INTERVAL seconds. `acquire()` waits for the overall slot (the chat's is taken with the
-    delivery's claim, `broadcast.deliveries_claim`); `pause(seconds)` holds every process back (written into
-    the row at the next acquire)."""
+    overall (starts an interval apart; the margin absorbs jitter between our clock and the moment a request
+    reaches Telegram), and per chat one start every CHAT_INTERVAL seconds. `acquire()` waits for the overall
+    slot (the chat's is taken with the delivery's claim, `broadcast.deliveries_claim`); `pause(seconds)` holds
+    every process back (written into the row at the next acquire)."""
 
     def __init__(self, rate: int, per: float = 1.0, margin: float = 0.1, *,
                  clock: Callable[[], float] = time.time) -> None:
