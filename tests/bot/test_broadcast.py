@@ -15,7 +15,6 @@ from tests.bot.fake_telegram import FakeTelegram
 from tests.factories import SeasonVoterFactory, VoterIdentityFactory
 
 from atomgrad.bot.broadcast import (
-    SendRateLimiter,
     broadcast_enqueue_published,
     broadcast_results_enqueue,
     broadcast_run,
@@ -24,6 +23,7 @@ from atomgrad.bot.broadcast import (
 )
 from atomgrad.bot.dispatcher import build_bot
 from atomgrad.bot.models import BroadcastDelivery, DeliveryStatus, TelegramAccount
+from atomgrad.bot.sendlimits import SharedSendLimiter, send_slot_hold, send_slot_take
 from atomgrad.voting.models import SeasonVoter
 
 pytestmark = pytest.mark.django_db
@@ -198,17 +198,17 @@ def test_opting_in_from_the_bot_puts_the_voter_in_the_queue(driver, world) -> No
     assert not TelegramAccount.objects.get(telegram_user_id=anna.id).notify_results
 
 
-def simulate(limiter: SendRateLimiter, now: list[float], count: int, *, idle_every: int = 0,
+def simulate(key: str, now: list[float], count: int, *, idle_every: int = 0,
              pauses: tuple[int, ...] = ()) -> list[float]:
-    """Start `count` sends as soon as the limiter lets them, on a simulated clock; return the start times."""
+    """Start `count` sends as soon as the shared limiter's row `key` lets them (what `SharedSendLimiter.acquire`
+    asks of it), on a simulated clock; return the start times."""
+    interval = SharedSendLimiter(LIMIT).interval
     starts = []
     for index in range(count):
         if index in pauses:
-            limiter.pause(1.5)
-        while (wait := limiter.delay()) > 0:
-            now[0] += wait
+            send_slot_hold(key=key, until=now[0] + 1.5)
+        now[0] = send_slot_take(key=key, interval=interval, now=now[0])
         starts.append(now[0])
-        limiter.starts.append(now[0])
         now[0] += 0.3 if idle_every and index % idle_every == 0 else 0.001
     return starts
 
@@ -267,12 +267,11 @@ def test_publishing_a_citys_results_notifies_that_citys_voters(telegram: FakeTel
 def test_the_limiter_schedule_never_exceeds_the_rate() -> None:
     """As a property of the schedule (a simulated clock): bursts, pauses and idle gaps alike."""
     now = [0.0]
-    starts = simulate(SendRateLimiter(rate=LIMIT, clock=lambda: now[0]), now, 500, idle_every=7,
-                      pauses=(40, 41, 300))
+    starts = simulate("test:bursts", now, 500, idle_every=7, pauses=(40, 41, 300))
     assert max_in_any_second(starts) <= LIMIT
 
     now = [0.0]
-    steady = simulate(SendRateLimiter(rate=LIMIT, clock=lambda: now[0]), now, 500)
+    steady = simulate("test:steady", now, 500)
     assert max_in_any_second(steady) <= LIMIT
     assert len(steady) / steady[-1] > 0.85 * LIMIT  # and under steady load it sends close to the limit
 

@@ -12,8 +12,7 @@ flood limits and survives restarts without sending anyone the notice twice.
 Flood limits: at most `TELEGRAM_BROADCAST_RATE` (25) messages in any second, spaced evenly, and one notice a
 second per chat, across every process (`bot.sendlimits.SharedSendLimiter`: a row per limit in the database);
 a 429 answer pauses the whole queue, in every process, for its `retry_after` and the message goes back to the
-queue (Telegram did not deliver it). `SendRateLimiter` is the same overall rule within one process. Only one
-worker sends a job at a time: the holder of the job's lease.
+queue (Telegram did not deliver it). Only one worker sends a job at a time: the holder of the job's lease.
 
 At most once: a delivery is claimed (pending → sending) by an atomic update before the request goes out and
 marked sent after Telegram's answer. A worker that dies in between leaves it "sending"; the next lease holder
@@ -25,7 +24,6 @@ puts them back in the queue when an operator prefers a possible duplicate to a p
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import datetime as dt
 import logging
@@ -33,7 +31,6 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram import Bot
@@ -70,51 +67,6 @@ LEASE_SECONDS = 60
 def broadcast_rate() -> int:
     return int(getattr(settings, "TELEGRAM_BROADCAST_RATE", None) or os.environ.get("TELEGRAM_BROADCAST_RATE")
                or DEFAULT_RATE)
-
-
-class SendRateLimiter:
-    """At most `rate` starts in any `per` seconds: starts are spaced at least `per / rate × (1 + margin)` apart,
-    and no more than `rate` fall in any window of `per × (1 + margin)` seconds. The margin absorbs jitter
-    between our clock and the moment the request reaches Telegram. `pause(seconds)` holds every start back
-    (a 429 with retry_after applies to the whole bot, not to one chat)."""
-
-    def __init__(
-        self, rate: int = DEFAULT_RATE, per: float = 1.0, margin: float = 0.1,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if rate < 1:
-            raise ValueError("rate must be at least 1")
-        self.rate = rate
-        self.window = per * (1 + margin)
-        self.interval = self.window / rate
-        self.clock = clock
-        self.starts: collections.deque[float] = collections.deque()
-        self.paused_until = 0.0
-        self._lock = asyncio.Lock()
-
-    def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, self.clock() + seconds)
-
-    def delay(self) -> float:
-        """Seconds to wait before the next start may happen (0 when it may happen now)."""
-        now = self.clock()
-        while self.starts and now - self.starts[0] >= self.window:
-            self.starts.popleft()
-        wait = self.paused_until - now
-        if self.starts:
-            wait = max(wait, self.starts[-1] + self.interval - now)
-        if len(self.starts) >= self.rate:
-            wait = max(wait, self.starts[0] + self.window - now)
-        return wait
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while (wait := self.delay()) > 0:
-                await asyncio.sleep(wait)
-            self.starts.append(self.clock())
-
-
-Limiter = SendRateLimiter | SharedSendLimiter
 
 
 def limiter_shared() -> SharedSendLimiter:
@@ -222,13 +174,13 @@ class Claimed:
     delivery_id: int
     chat_id: int
     text: str
-    not_before: float = 0.0  # the chat's own slot (seconds since the epoch), when chat limits are kept
+    not_before: float = 0.0  # the chat's own slot (seconds since the epoch)
 
 
-def deliveries_claim(*, job_id: int, limit: int, chat_slots: bool = False) -> list[Claimed]:
-    """Claim up to `limit` pending deliveries (pending → sending, one atomic update each). `chat_slots`: also
-    take each chat's sending slot (`bot.sendlimits`) in the same call, so that no extra wait for the database
-    falls between a claim and its request (a worker stopped there leaves the delivery uncertain)."""
+def deliveries_claim(*, job_id: int, limit: int) -> list[Claimed]:
+    """Claim up to `limit` pending deliveries (pending → sending, one atomic update each), each with its chat's
+    sending slot (`bot.sendlimits`) taken in the same call, so that no extra wait for the database falls between
+    a claim and its request (a worker stopped there leaves the delivery uncertain)."""
     job = BroadcastJob.objects.get(pk=job_id)
     pending = list(
         BroadcastDelivery.objects.filter(job_id=job_id, status=DeliveryStatus.PENDING)
@@ -241,7 +193,7 @@ def deliveries_claim(*, job_id: int, limit: int, chat_slots: bool = False) -> li
             status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
         if taken:
-            not_before = send_slot_take(key=chat_key(chat_id), interval=CHAT_INTERVAL) if chat_slots else 0.0
+            not_before = send_slot_take(key=chat_key(chat_id), interval=CHAT_INTERVAL)
             claimed.append(Claimed(delivery_id, chat_id, job.text_en if language == EN else job.text_ru, not_before))
     return claimed
 
@@ -322,7 +274,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-async def _send_one(bot: Bot, item: Claimed, limiter: Limiter, backoff: list[float]) -> None:
+async def _send_one(bot: Bot, item: Claimed, limiter: SharedSendLimiter, backoff: list[float]) -> None:
     try:
         if (wait := item.not_before - time.time()) > 0:  # this chat had a notice less than a second ago
             await asyncio.sleep(wait)
@@ -349,7 +301,7 @@ async def _send_one(bot: Bot, item: Claimed, limiter: Limiter, backoff: list[flo
 
 
 async def broadcast_run(
-    bot: Bot, *, job_id: int, limiter: Limiter | None = None, owner: str | None = None,
+    bot: Bot, *, job_id: int, limiter: SharedSendLimiter | None = None, owner: str | None = None,
     max_in_flight: int = MAX_IN_FLIGHT,
 ) -> bool:
     """Send the job's pending deliveries. Returns True when the job is finished, False if another worker
@@ -380,7 +332,7 @@ async def broadcast_run(
             await slots.acquire()
             try:
                 await limiter.acquire()
-                claimed = await _aclaim(job_id=job_id, limit=1, chat_slots=isinstance(limiter, SharedSendLimiter))
+                claimed = await _aclaim(job_id=job_id, limit=1)
             except BaseException:
                 slots.release()
                 raise
@@ -403,7 +355,7 @@ async def broadcast_run(
         await _alease_release(job_id=job_id, owner=owner)
 
 
-async def broadcast_run_pending(bot: Bot, *, limiter: Limiter | None = None) -> int:
+async def broadcast_run_pending(bot: Bot, *, limiter: SharedSendLimiter | None = None) -> int:
     """Send every unfinished job (one after another, one limiter for all). Returns the jobs finished."""
     limiter = limiter or limiter_shared()
     finished = 0
