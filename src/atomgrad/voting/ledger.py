@@ -87,6 +87,12 @@ def _check_shape(entry: Mapping[str, Any]) -> None:
             raise LedgerFormatError(f"{name} must be a string or null")
 
 
+def _compact_json(value: Mapping[str, Any]) -> str:
+    """Compact JSON with sorted keys, non-ASCII as it is: how the hashed bytes and the exported lines are both
+    written (the verifier hashes an exported line as it stands because the two agree)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_bytes(entry: Mapping[str, Any]) -> bytes:
     """The exact bytes that are hashed: the fields of ENTRY_FIELDS as compact UTF-8 JSON with sorted keys.
 
@@ -94,9 +100,7 @@ def canonical_bytes(entry: Mapping[str, Any]) -> bytes:
     """
     _check_shape(entry)
     body = {name: entry[name] for name in ENTRY_FIELDS}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
-        "utf-8"
-    )
+    return _compact_json(body).encode("utf-8")
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
@@ -115,7 +119,7 @@ def entry_line(sealed: Mapping[str, Any]) -> str:
     """One line of the exported ledger (JSON Lines): the sealed entry (with `entry_hash`) as compact UTF-8 JSON
     with sorted keys, and a newline. It is the entry's canonical bytes with `"entry_hash":"…",` among them (keys
     sorted: before `"kind"`), so the public verifier can hash the line's own bytes instead of re-encoding it."""
-    return json.dumps(dict(sealed), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    return _compact_json(sealed) + "\n"
 
 
 def _entry_is_sound(entry: Mapping[str, Any], *, index: int, previous: Mapping[str, Any] | None) -> bool:
