@@ -192,8 +192,8 @@ def canonical_hash(entry: dict[str, Any]) -> str:
 
 
 # The fast path. The product exports each entry as its canonical encoding with `entry_hash` among the sorted keys
-# (results.services.exports.ledger_jsonl: `json.dumps(entry, ensure_ascii=False, sort_keys=True,
-# separators=(",", ":"))`), so for such a line the canonical bytes need not be rebuilt: they are the line itself
+# (`voting.ledger.entry_line`: compact JSON with sorted keys, non-ASCII as it is, the same encoder as the hashed
+# bytes), so for such a line the canonical bytes need not be rebuilt: they are the line itself
 # with `"entry_hash":"…",` cut out. A line is taken as canonical only if it matches this pattern in full: every key
 # once, in sorted order, no whitespace; integers as digits without a sign or leading zero; strings of characters
 # the encoder writes as they are (no quote, backslash or control character, hence no escape at all). For such a
@@ -220,6 +220,13 @@ _sha256 = hashlib.sha256
 # What a ledger line gives the recount, however it was read: season, sequence, candidate, target_sequence, kind,
 # city, channel, voter, reason_code, prev_hash, the claimed entry_hash, and the hash of the canonical encoding.
 LineFields = tuple[int, int, int, int | None, str, str, str | None, str, str | None, str, str, str]
+
+
+def decoded_fields(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """The first ten `LineFields` of a decoded entry of sound shape (the full path's counterpart of the fast
+    path's pattern groups)."""
+    return (entry["season"], entry["sequence"], entry["candidate"], entry["target_sequence"], entry["kind"],
+            entry["city"], entry["channel"], entry["voter"], entry["reason_code"], entry["prev_hash"])
 
 
 def canonical_line_fields(line: str, raw: bytes | None = None) -> LineFields | None:
@@ -337,8 +344,7 @@ def first_pass(path: str, *, wanted_hashes: set[int], count_voters: bool) -> Rec
                 check_shape(entry, where)
                 raise Disagreement(f"{where}: the entry is not of the ledger's shape")
             season, sequence, candidate, target, kind, city, channel, voter, reason_code, prev_hash = (
-                entry["season"], entry["sequence"], entry["candidate"], entry["target_sequence"], entry["kind"],
-                entry["city"], entry["channel"], entry["voter"], entry["reason_code"], entry["prev_hash"])
+                decoded_fields(entry))
             claimed, digest = entry.pop("entry_hash"), None
         else:
             season, sequence, candidate, target, kind, city, channel, voter, reason_code, prev_hash, claimed, \
@@ -507,9 +513,7 @@ def _scan_chunk(path: str, start: int, end: int, wanted_hashes: frozenset[int], 
             if not sound(entry):
                 return None
             claimed = entry.pop("entry_hash")
-            fields = (entry["season"], entry["sequence"], entry["candidate"], entry["target_sequence"],
-                      entry["kind"], entry["city"], entry["channel"], entry["voter"], entry["reason_code"],
-                      entry["prev_hash"], claimed, digest_of(entry))
+            fields = (*decoded_fields(entry), claimed, digest_of(entry))
         season, sequence, candidate, target, kind, city, channel, voter, reason_code, prev_hash, claimed, digest = \
             fields
         if expected < 0:
