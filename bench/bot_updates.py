@@ -53,6 +53,7 @@ import django  # noqa: E402
 django.setup()
 
 from aiogram.fsm.storage.memory import SimpleEventIsolation  # noqa: E402
+from aiogram.methods import TelegramMethod  # noqa: E402
 from aiogram.types import Update  # noqa: E402
 from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -167,7 +168,9 @@ async def run(updates: list[dict], concurrency: int) -> tuple[float, list[float]
     async def one(raw: dict) -> None:
         async with slots:
             started = time.perf_counter()
-            await dispatcher.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+            result = await dispatcher.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
+            if isinstance(result, TelegramMethod):  # a button's answer, made once handled, as polling does
+                await bot(result)
             latencies.append(time.perf_counter() - started)
 
     try:
@@ -275,23 +278,29 @@ def _free_port() -> int:
 
 
 async def post_updates(servers: WebhookServers, updates: list[dict], *, concurrency: int = 0,
-                       rate: float = 0) -> tuple[float, list[float]]:
+                       rate: float = 0) -> tuple[float, list[float], int]:
     """POST the updates to their user's server: closed loop at `concurrency`, or open loop at `rate` a
-    second (latency from the moment each was due). Every answer must be 200."""
+    second (latency from the moment each was due). Every answer must be 200. Also returns how many answers
+    carried a Bot API call for Telegram to make (a button's answer: Telegram's work, not the bot's, so the
+    fake server is not asked to make it)."""
     import aiohttp
 
     secret = os.environ["TELEGRAM_WEBHOOK_SECRET"]
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
     latencies: list[float] = []
+    replies = 0
     connector = aiohttp.TCPConnector(limit=max(concurrency, 256))
     async with aiohttp.ClientSession(connector=connector) as session:
         async def one(raw: dict, due: float) -> None:
             user = (raw.get("callback_query") or raw.get("message"))["from"]["id"]
             url = f"http://127.0.0.1:{servers.port_of(user)}/telegram/webhook/"
+            nonlocal replies
             async with session.post(url, data=json.dumps(raw), headers=headers) as response:
-                await response.read()
+                body = await response.read()
                 if response.status != 200:
                     raise RuntimeError(f"webhook answered {response.status}")
+            if body:
+                replies += json.loads(body)["method"] == "answerCallbackQuery"
             latencies.append(time.perf_counter() - due)
 
         started = time.perf_counter()
@@ -313,7 +322,7 @@ async def post_updates(servers: WebhookServers, updates: list[dict], *, concurre
                 tasks.append(asyncio.create_task(one(raw, due)))
             await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
-    return elapsed, latencies
+    return elapsed, latencies, replies
 
 
 def percentile_ms(latencies: list[float], share: float) -> float:
@@ -390,13 +399,13 @@ def webhook_phase(args: argparse.Namespace, database_url: str, users: list[int],
                     cpu_before = servers.cpu_seconds()
                     load = load_average()
                     if mode == "closed":
-                        elapsed, latencies = asyncio.run(
+                        elapsed, latencies, replies = asyncio.run(
                             post_updates(servers, updates, concurrency=args.webhook_concurrency))
                         peak = len(updates) / elapsed
                         label = f"c {args.webhook_concurrency}"
                     else:
                         rate = peak * args.rate_share
-                        elapsed, latencies = asyncio.run(post_updates(servers, updates, rate=rate))
+                        elapsed, latencies, replies = asyncio.run(post_updates(servers, updates, rate=rate))
                         label = f"{rate:.0f}/s"
                     if what == "vote callbacks":
                         accepted = Vote.objects.count() - votes_before
@@ -408,7 +417,8 @@ def webhook_phase(args: argparse.Namespace, database_url: str, users: list[int],
                     say(f"{what:<16} {processes} proc {mode:>6} {label:>8}: {len(updates) / elapsed:8.1f} updates/s   "
                         f"p50 {percentile_ms(latencies, 0.5):6.1f} ms   p99 {percentile_ms(latencies, 0.99):6.1f} ms   "
                         f"bot CPU {1000 * cpu / len(updates):5.1f} ms/update   "
-                        f"{calls / len(updates):.1f} API calls/update   load {load}")
+                        f"{calls / len(updates):.1f} API calls/update (+{replies / len(updates):.1f} in the reply)   "
+                        f"load {load}")
         finally:
             servers.stop()
     return best

@@ -16,6 +16,8 @@ import itertools
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +114,22 @@ class FakeTelegram:
             self._retry_after.clear()
             self._forbidden_chats.clear()
             self._updates.clear()
+
+    def make_webhook_reply(self, token: str, body: bytes) -> None:
+        """Do what Telegram does with a webhook's answer that names a method: make that call (recorded like
+        any other). Telegram does not tell the bot how it went, so neither does this."""
+        if not body:
+            return
+        params = json.loads(body)
+        method = params.pop("method")
+        request = urllib.request.Request(  # noqa: S310 - this fake server's own http URL
+            f"{self.base_url}/bot{token}/{method}", data=json.dumps(params).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
+        except urllib.error.HTTPError:
+            pass
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for a bot that long-polls (getUpdates)."""

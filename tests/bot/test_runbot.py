@@ -70,8 +70,12 @@ def test_long_polling(telegram: FakeTelegram, world) -> None:
     try:
         telegram.push_update(driver.text_update(ANNA, "/start"))
         wait_for(lambda: any("Согласие жителя" in text for text in telegram.texts(ANNA.id)))
-        telegram.push_update(driver.callback_update(ANNA, "consent:yes", telegram.last_message(ANNA.id)))
+        press = driver.callback_update(ANNA, "consent:yes", telegram.last_message(ANNA.id))
+        telegram.push_update(press)
         wait_for(lambda: "Выберите город" in telegram.texts(ANNA.id)[-1])
+        # the answer a handler returns is made by the bot itself when it polls
+        wait_for(lambda: [call.params["callback_query_id"] for call in telegram.calls_of("answerCallbackQuery")]
+                 == [press["callback_query"]["id"]])
     finally:
         output = stop(process)
     assert process.returncode == 0, output
@@ -87,15 +91,19 @@ def free_port() -> int:
 
 
 def post(url: str, body: bytes, secret: str | None) -> int:
+    return post_for_reply(url, body, secret)[0]
+
+
+def post_for_reply(url: str, body: bytes, secret: str | None) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - a local test server
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status
+            return response.status, response.read()
     except urllib.error.HTTPError as error:
-        return error.code
+        return error.code, b""
 
 
 def test_the_webhook_server(telegram: FakeTelegram, world) -> None:
@@ -112,8 +120,15 @@ def test_the_webhook_server(telegram: FakeTelegram, world) -> None:
         assert post(url, b"{not json", WEBHOOK_SECRET) == 400
         assert post(url, b'{"no": "update"}', WEBHOOK_SECRET) == 400
         assert not telegram.calls_of("sendMessage")
-        assert post(url, update, WEBHOOK_SECRET) == 200
+        assert post_for_reply(url, update, WEBHOOK_SECRET) == (200, b"")
         assert "/myvotes" in telegram.texts(ANNA.id)[-1]
+        # a button press: its answer is the body of the reply, for Telegram to make
+        press = driver.callback_update(ANNA, "noop", telegram.last_message(ANNA.id))
+        status, reply = post_for_reply(url, json.dumps(press).encode(), WEBHOOK_SECRET)
+        assert status == 200
+        assert json.loads(reply) == {"method": "answerCallbackQuery",
+                                     "callback_query_id": press["callback_query"]["id"]}
+        assert not telegram.calls_of("answerCallbackQuery")
     finally:
         output = stop(process)
     assert process.returncode == 0, output

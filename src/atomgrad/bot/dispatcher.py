@@ -132,8 +132,11 @@ class LanguageMiddleware(BaseMiddleware):
 
 
 class DatabaseConnectionsMiddleware(BaseMiddleware):
-    """What Django does around each request, around each update: drop database connections that are broken
-    or older than CONN_MAX_AGE. Only for the long-running bot process (a view's request already does it)."""
+    """What Django does at the start of each request, at the start of each update: drop database connections
+    that are broken or older than CONN_MAX_AGE. Only for the long-running bot process (a view's request
+    already does it). Not again at the end, as Django also does: in a process that handles update after
+    update the next one's check comes soon enough, and each check is a trip to the database thread (a few
+    per cent of a card page's CPU, docs/PERFORMANCE.md)."""
 
     async def __call__(
         self,
@@ -142,10 +145,7 @@ class DatabaseConnectionsMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         await adb_connections_refresh()
-        try:
-            return await handler(event, data)
-        finally:
-            await adb_connections_refresh()
+        return await handler(event, data)
 
 
 # --- errors ------------------------------------------------------------------------------------------------

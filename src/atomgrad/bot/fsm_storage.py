@@ -6,6 +6,7 @@ contact not yet shared). Data kept here is small and never personal: the consent
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from atomgrad.bot.models import FSMRecord
+from atomgrad.core.rawsql import RowReader, column, columns, cursor, table
 
 logger = logging.getLogger("atomgrad.bot")
 
@@ -53,12 +55,25 @@ def _upsert(key: str, **values: Any) -> None:
             record.save()
 
 
+_STATE = RowReader(FSMRecord, ("state", "data"))
+
+
+@functools.cache
+def _get_sql(vendor: str) -> str:
+    return (f"SELECT {columns(FSMRecord, _STATE.attnames)} FROM {table(FSMRecord)} "  # noqa: S608 - names only
+            f"WHERE {column(FSMRecord, 'key')} = %s")
+
+
 def _get(key: str) -> tuple[str | None, dict[str, Any]]:
-    row = FSMRecord.objects.filter(key=key).values_list("state", "data").first()
+    # Read before every update (aiogram's FSM middleware asks for the state whatever the handler): one
+    # prepared statement, not an ORM query compiled each time (docs/PERFORMANCE.md, the bot's profile).
+    with cursor() as sql:
+        sql.execute(_get_sql(sql.db.vendor), [key])
+        row = sql.fetchone()
     if row is None:
         return None, {}
-    state, data = row
-    return state, dict(data or {})
+    record = _STATE.read(row)
+    return record.state, dict(record.data or {})
 
 
 _aupsert = sync_to_async(_upsert)

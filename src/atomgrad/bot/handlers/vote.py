@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from atomgrad.bot import keyboards, services
@@ -22,28 +24,25 @@ logger = logging.getLogger("atomgrad.bot")
 
 
 @router.callback_query(VoteAskCallback.filter())
-async def vote_ask(query: CallbackQuery, callback_data: VoteAskCallback, lang: str) -> None:
+async def vote_ask(query: CallbackQuery, callback_data: VoteAskCallback, lang: str) -> AnswerCallbackQuery:
     """The confirmation step; a vote that would be refused (closed, another city, withdrawn) is refused here
     already, before the person confirms."""
     try:
         name = await services.avote_check(telegram_user_id=query.from_user.id,
                                           candidate_id=callback_data.candidate_id)
     except BotRefusal as refusal:
-        await tell(query, t(lang, refusal.key))
-        return
+        return await tell(query, t(lang, refusal.key))
     except ApplicationError as error:
-        await tell(query, error.message(lang))
-        return
+        return await tell(query, error.message(lang))
     place = {"candidate_id": callback_data.candidate_id, "sphere_id": callback_data.sphere_id,
              "index": callback_data.index}
     markup = keyboards.with_vote_row(_markup(query), keyboards.confirm_row(lang, **place))
     await set_card_buttons(query, markup or keyboards.vote_confirm(lang, **place))
-    await tell(query, t(lang, "vote_confirm_toast", name=name), alert=False)
+    return await tell(query, t(lang, "vote_confirm_toast", name=name), alert=False)
 
 
 @router.callback_query(VoteCancelCallback.filter())
-async def vote_cancel(query: CallbackQuery, callback_data: VoteCancelCallback, lang: str) -> None:
-    await query.answer()
+async def vote_cancel(query: CallbackQuery, callback_data: VoteCancelCallback, lang: str) -> AnswerCallbackQuery:
     markup = keyboards.with_vote_row(_markup(query), keyboards.vote_row(
         lang, candidate_id=callback_data.candidate_id, sphere_id=callback_data.sphere_id,
         index=callback_data.index, voted=False,
@@ -52,21 +51,23 @@ async def vote_cancel(query: CallbackQuery, callback_data: VoteCancelCallback, l
         await set_card_buttons(query, markup)
     else:
         await _refresh_card(query, callback_data, lang)
+    return query.answer()
 
 
 @router.callback_query(VoteConfirmCallback.filter())
-async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
+async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> AnswerCallbackQuery:
     try:
         outcome = await services.avote(telegram_user_id=query.from_user.id, candidate_id=callback_data.candidate_id)
     except BotRefusal as refusal:
-        await tell(query, t(lang, refusal.key))
-        return
+        return await tell(query, t(lang, refusal.key))
     except ApplicationError as error:
         logger.info("telegram vote refused: %s", error.code)
-        await tell(query, error.message(lang))
-        await _refresh_card(query, callback_data, lang)
-        return
-    await query.answer(t(lang, "vote_accepted_toast"))
+        refusal_answer = await tell(query, error.message(lang))
+        try:  # the refusal is what the person must see; the card's fresh buttons are a courtesy
+            await _refresh_card(query, callback_data, lang)
+        except TelegramBadRequest as exc:
+            logger.info("card not refreshed after a refused vote: %s", exc)
+        return refusal_answer
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await query.bot.send_message(  # type: ignore[union-attr]
         chat_id,
@@ -81,6 +82,7 @@ async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback,
         await set_card_buttons(query, markup)
     else:
         await _refresh_card(query, callback_data, lang)
+    return query.answer(t(lang, "vote_accepted_toast"))
 
 
 def _markup(query: CallbackQuery) -> InlineKeyboardMarkup | None:
@@ -106,5 +108,5 @@ async def _refresh_card(
 
 
 @router.callback_query(VotedCallback.filter())
-async def voted(query: CallbackQuery, lang: str) -> None:
-    await query.answer(t(lang, "already_voted_toast"))
+async def voted(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
+    return query.answer(t(lang, "already_voted_toast"))

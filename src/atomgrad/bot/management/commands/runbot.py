@@ -15,14 +15,13 @@ import signal
 
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import Update
 from django.core.management.base import BaseCommand, CommandParser
 
 from atomgrad.bot.broadcast import broadcast_worker
 from atomgrad.bot.dispatcher import build_bot, get_dispatcher, set_commands
 from atomgrad.bot.fsm_storage import storage_from_settings
 from atomgrad.bot.logsafety import install_token_redaction
-from atomgrad.bot.webhook import SECRET_HEADER, WebhookRejected, webhook_payload
+from atomgrad.bot.webhook import SECRET_HEADER, WebhookRejected, handle_update, webhook_payload
 
 logger = logging.getLogger("atomgrad.bot")
 
@@ -82,11 +81,13 @@ class Command(BaseCommand):
             body = await request.read()
             try:
                 payload = webhook_payload(secret_header=request.headers.get(SECRET_HEADER), body=body)
+                reply = await handle_update(dispatcher, bot, payload)
             except WebhookRejected as rejected:
                 logger.warning("webhook request rejected (%s): %s", rejected.status, rejected.reason)
                 return web.Response(status=rejected.status)
-            await dispatcher.feed_update(bot, Update.model_validate(payload, context={"bot": bot}))
-            return web.Response(status=200)
+            if reply is None:
+                return web.Response(status=200)
+            return web.Response(body=reply, content_type="application/json")
 
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(path, handle)
