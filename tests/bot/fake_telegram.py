@@ -12,6 +12,7 @@ label, and can be told to answer 429 with `retry_after` or 403 (the user blocked
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import threading
@@ -126,10 +127,8 @@ class FakeTelegram:
             f"{self.base_url}/bot{token}/{method}", data=json.dumps(params).encode(),
             headers={"Content-Type": "application/json"},
         )
-        try:
+        with contextlib.suppress(urllib.error.HTTPError):
             urllib.request.urlopen(request, timeout=10).close()  # noqa: S310
-        except urllib.error.HTTPError:
-            pass
 
     def push_update(self, update: dict[str, Any]) -> None:
         """Queue an update for a bot that long-polls (getUpdates)."""

@@ -5,10 +5,10 @@ the same way: 403 for a missing or wrong `X-Telegram-Bot-Api-Secret-Token` (or w
 an open webhook would let anyone post updates as any user), 400 for a body that is not a Telegram Update.
 Neither touches the database or the Bot API before the update is known to be one.
 
-`handle_update` reads the Update (once, bound to the bot) and feeds it to the dispatcher; when the handler returns a Bot API call instead of
-making it (the answer to a button press: `return query.answer()`), that call becomes the body of the webhook's
-HTTP answer and Telegram makes it (its "reply to the webhook"): one request to the Bot API fewer per press, and
-the button's spinner stops once the press has been handled in full.
+`handle_update` reads the Update (once, bound to the bot) and feeds it to the dispatcher; when the handler
+returns a Bot API call instead of making it (the answer to a button press: `return query.answer()`), that
+call becomes the body of the webhook's HTTP answer and Telegram makes it (its "reply to the webhook"): one
+request to the Bot API fewer per press, and the button's spinner stops once the press has been handled.
 """
 
 from __future__ import annotations
