@@ -27,7 +27,7 @@ from django.db import IntegrityError, connections, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from atomgrad.award.models import ConsentKind, Season
+from atomgrad.award.models import Application, ConsentKind, Season
 from atomgrad.award.selectors import candidate_list_published
 from atomgrad.award.services.reference import consent_current
 from atomgrad.bot.models import TelegramAccount, TelegramPhoto
@@ -706,17 +706,29 @@ def photo_forget(*, bot_id: int, storage_name: str) -> None:
 # --- voting ------------------------------------------------------------------------------------------------
 
 
+def _voter_and_candidate(telegram_user_id: int, candidate_id: int) -> tuple[SeasonVoter, Application]:
+    """The account's voter (as `_voter_required`) and the published candidate, read in one round trip as the
+    API's vote reads its token's voter and candidate. No voter: "not registered"; an unknown id (forged) or a
+    candidate no longer published (stale): the voting service's own refusal."""
+    from atomgrad.voting import queries
+    from atomgrad.voting.services.ballots import not_published_error
+
+    voter, candidate = queries.voter_by_telegram_user_and_candidate(telegram_user_id=telegram_user_id,
+                                                                    candidate_id=candidate_id)
+    if voter is None:
+        raise BotRefusal("not_registered")
+    if candidate is None:
+        raise not_published_error()
+    return voter, candidate
+
+
 def vote_check(*, telegram_user_id: int, candidate_id: int) -> str:
     """The candidate's name if a vote for them could be accepted now, as far as can be known without
     casting (the web's confirmation page asks the same `vote_precheck`); else the refusal (ApplicationError).
     Already voted and the cap are decided only when the vote is cast."""
-    from atomgrad.voting.selectors import candidate_get_for_vote
-    from atomgrad.voting.services.ballots import not_published_error, vote_precheck
+    from atomgrad.voting.services.ballots import vote_precheck
 
-    _season, voter = _voter_required(telegram_user_id)
-    candidate = candidate_get_for_vote(candidate_id=candidate_id)
-    if candidate is None:
-        raise not_published_error()
+    voter, candidate = _voter_and_candidate(telegram_user_id, candidate_id)
     vote_precheck(voter=voter, candidate=candidate)
     return candidate.full_name
 
@@ -725,14 +737,11 @@ def vote(*, telegram_user_id: int, candidate_id: int) -> VoteOutcome:
     """Cast the voter's vote through the one voting service. Every refusal is the service's ApplicationError
     (already voted, limit reached, another city, window closed, candidate not published)."""
     from atomgrad.voting.receipts import receipt_display
-    from atomgrad.voting.selectors import candidate_get_for_vote
-    from atomgrad.voting.services.ballots import not_published_error, vote_cast
+    from atomgrad.voting.services.ballots import vote_cast
     from atomgrad.voting.signals import VoteContext
 
-    season, voter = _voter_required(telegram_user_id)
-    candidate = candidate_get_for_vote(candidate_id=candidate_id)
-    if candidate is None:  # an unknown id (forged) or a candidate no longer published (stale)
-        raise not_published_error()
+    voter, candidate = _voter_and_candidate(telegram_user_id, candidate_id)
+    season = voter.season
     # The bot knows no address or browser; it knows the account, whose id's magnitude is a signal of its age.
     cast = vote_cast(voter=voter, candidate=candidate, channel=Channel.TELEGRAM,  # updates voter.votes_cast
                      context=VoteContext(telegram_user_id=telegram_user_id))

@@ -313,7 +313,7 @@ def ledger_head_move(*, season_id: int, sequence: int, entry_hash: str, at: dt.d
                      [sequence, entry_hash, db_value(LedgerHead, "updated_at", at), season_id])
 
 
-# --- the API vote's two reads in one round trip ------------------------------------------------------------
+# --- a vote's two reads in one round trip (the API by token, the bot by Telegram account) --------------------
 
 
 def voter_by_token_and_candidate(*, token_hash: str, now: dt.datetime,
@@ -322,10 +322,26 @@ def voter_by_token_and_candidate(*, token_hash: str, now: dt.datetime,
     what the API's vote reads before anything else. Each result is what its own function would return; the
     candidate is None, and not asked for, when `candidate_id` is None."""
     vendor = connection.vendor
-    statements = [Statement(_voter_by_token_sql(vendor), [token_hash, db_value(VoterToken, "expires_at", now)])]
+    voter = Statement(_voter_by_token_sql(vendor), [token_hash, db_value(VoterToken, "expires_at", now)])
+    return _voter_and_candidate(voter, candidate_id)
+
+
+def voter_by_telegram_user_and_candidate(*, telegram_user_id: int, candidate_id: int,
+                                         ) -> tuple[SeasonVoter | None, Application | None]:
+    """`voter_by_telegram_user` and `published_candidate` sent together: what the bot's vote reads first."""
+    if not 0 < telegram_user_id <= ID_MAX:
+        return None, published_candidate(candidate_id=candidate_id)
+    voter = Statement(_voter_by_telegram_user_sql(connection.vendor), [telegram_user_id])
+    return _voter_and_candidate(voter, candidate_id)
+
+
+def _voter_and_candidate(voter_statement: Statement,
+                         candidate_id: int | None) -> tuple[SeasonVoter | None, Application | None]:
     asks_candidate = candidate_id is not None and 0 < candidate_id <= ID_MAX
+    statements = [voter_statement]
     if asks_candidate:
-        statements.append(Statement(_candidate_sql(vendor), [candidate_id, ApplicationStatus.ACCEPTED.value]))
+        statements.append(Statement(_candidate_sql(connection.vendor),
+                                    [candidate_id, ApplicationStatus.ACCEPTED.value]))
     results = run(statements)
     voter_row = results[0].first()
     candidate_row = results[1].first() if asks_candidate else None
