@@ -107,3 +107,17 @@ def test_the_reply_carries_the_bots_defaults_and_never_a_file(telegram) -> None:
     }
     upload = SendPhoto(chat_id=5, photo=BufferedInputFile(b"\xff\xd8", filename="a.jpg"))
     assert webhook_reply(bot, upload) is None  # a file cannot ride in the reply: the bot sends it itself
+
+
+def test_a_counted_vote_is_answered_as_counted_even_if_its_receipt_cannot_be_sent(driver: BotDriver, world) -> None:
+    from atomgrad.voting.models import Vote
+
+    register(driver, ANNA, "79001501501")
+    driver.press(ANNA, "Соискатели")
+    driver.press(ANNA, "Поддержать")
+    driver.fake.forbid_chat(ANNA.id)  # every send to the chat now fails (403), as when Telegram refuses it
+    driver.press(ANNA, "Да, поддержать")
+
+    assert Vote.objects.count() == 1
+    assert driver.answers(ANNA)[-1] == "Голос учтён"
+    assert set(answers_per_press(driver).values()) == {1}

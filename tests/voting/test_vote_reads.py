@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from tests.factories import ApplicationFactory, CityFactory, SeasonFactory, SeasonVoterFactory, VoterIdentityFactory
 
 from atomgrad.voting import queries
+from tests.factories import ApplicationFactory, CityFactory, SeasonFactory, SeasonVoterFactory, VoterIdentityFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -65,9 +65,22 @@ async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback,
         refusal_answer = await tell(query, error.message(lang))
         try:  # the refusal is what the person must see; the card's fresh buttons are a courtesy
             await _refresh_card(query, callback_data, lang)
-        except TelegramBadRequest as exc:
-            logger.info("card not refreshed after a refused vote: %s", exc)
+        except TelegramAPIError as exc:
+            logger.info("card not refreshed after a refused vote: %s", type(exc).__name__)
         return refusal_answer
+    # The vote counts whatever Telegram does next: the person hears so even if the receipt's message or the
+    # buttons fail (the receipt stays in /myvotes), not the error handler's "something went wrong".
+    accepted = query.answer(t(lang, "vote_accepted_toast"))
+    try:
+        await _show_vote(query, callback_data, lang, outcome)
+    except TelegramAPIError as exc:
+        logger.warning("vote counted, its receipt or buttons not shown: %s", type(exc).__name__)
+    return accepted
+
+
+async def _show_vote(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str,
+                     outcome: services.VoteOutcome) -> None:
+    """The receipt's message, and the card's buttons saying "you supported"."""
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await query.bot.send_message(  # type: ignore[union-attr]
         chat_id,
@@ -82,7 +95,6 @@ async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback,
         await set_card_buttons(query, markup)
     else:
         await _refresh_card(query, callback_data, lang)
-    return query.answer(t(lang, "vote_accepted_toast"))
 
 
 def _markup(query: CallbackQuery) -> InlineKeyboardMarkup | None:
