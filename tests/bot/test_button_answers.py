@@ -51,16 +51,10 @@ def test_every_press_of_a_season_is_answered_exactly_once(driver: BotDriver, wor
     driver.press(ANNA, "Согласен")
     driver.press(ANNA, "Саров")
     driver.contact(ANNA, "79001501501")
-    driver.press(ANNA, "Соискатели")
-    driver.press(ANNA, "▶")
-    driver.press(ANNA, "2/3")  # the position: a button that does nothing
-    driver.press(ANNA, "Сфера: все")
-    driver.press(ANNA, "Наука")
-    driver.press(ANNA, "Поддержать")
-    driver.press(ANNA, "Отмена")
-    driver.press(ANNA, "Поддержать")
-    driver.press(ANNA, "Да, поддержать")
-    driver.press(ANNA, "Вы поддержали")
+    # "2/3" is the card's position: a button that does nothing
+    for label in ("Соискатели", "▶", "2/3", "Сфера: все", "Наука", "Поддержать", "Отмена", "Поддержать",
+                  "Да, поддержать", "Вы поддержали"):
+        driver.press(ANNA, label)
     driver.press_data(ANNA, "no-such-button:1")
     driver.text(ANNA, "/start")
     driver.press(ANNA, "Мои голоса")
