@@ -53,7 +53,6 @@ import django  # noqa: E402
 django.setup()
 
 from aiogram.fsm.storage.memory import SimpleEventIsolation  # noqa: E402
-from aiogram.methods import TelegramMethod  # noqa: E402
 from aiogram.types import Update  # noqa: E402
 from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -168,9 +167,7 @@ async def run(updates: list[dict], concurrency: int) -> tuple[float, list[float]
     async def one(raw: dict) -> None:
         async with slots:
             started = time.perf_counter()
-            result = await dispatcher.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
-            if isinstance(result, TelegramMethod):  # a button's answer, made once handled, as polling does
-                await bot(result)
+            await dispatcher.feed_update(bot, Update.model_validate(raw, context={"bot": bot}))
             latencies.append(time.perf_counter() - started)
 
     try:

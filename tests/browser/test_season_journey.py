@@ -79,9 +79,9 @@ class LiveWebhookClient:
             request.add_header("X-Telegram-Bot-Api-Secret-Token", headers["HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN"])
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the live server's http URL
-                return SimpleNamespace(status_code=response.status, content=response.read())
+                return SimpleNamespace(status_code=response.status)
         except urllib.error.HTTPError as error:
-            return SimpleNamespace(status_code=error.code, content=b"")
+            return SimpleNamespace(status_code=error.code)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from atomgrad.bot.fsm_storage import DjangoStorage
 from atomgrad.bot.services import BotRefusal, adb_connections_refresh
 from atomgrad.bot.texts import EN, RU, lang_of, t
+from atomgrad.bot.webhook import AnswerInWebhookReply
 from atomgrad.core.errors import ApplicationError
 
 logger = logging.getLogger("atomgrad.bot")
@@ -106,6 +107,7 @@ def build_bot(*, token: str | None = None, api_base: str | None = None, request_
     api = TelegramAPIServer.from_base(api_base or settings.TELEGRAM_API_BASE)
     session_class = RequestScopedSession if request_scoped else AiohttpSession
     session = session_class(api=api, timeout=REQUEST_TIMEOUT)
+    session.middleware(AnswerInWebhookReply())  # inert outside `runbot --webhook`'s updates (bot.webhook)
     if retry_after:
         session.middleware(RetryAfterMiddleware(max_wait=settings.TELEGRAM_RETRY_MAX_WAIT))
     return Bot(

@@ -1,12 +1,6 @@
 """Putting things on the screen: candidate cards (photo, caption, buttons) and short answers to a button.
 
 Shared by the handlers; talks to Telegram and, for photos, to `bot.services`.
-
-A button's handler *returns* its answer to the press (`return query.answer()`, `return await tell(...)`)
-rather than awaiting it: under a webhook the answer then rides in the HTTP reply to Telegram
-(`bot.webhook.handle_update`), one Bot API request fewer per press; long polling makes the call once the
-handler is done. So the person's spinner stops when the press has been handled, and an error on the way is
-answered by the error handler's pop-up instead of being lost behind an early empty answer.
 """
 
 from __future__ import annotations
@@ -17,7 +11,6 @@ import os
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
 
 from atomgrad.bot import keyboards, services
@@ -30,14 +23,14 @@ logger = logging.getLogger("atomgrad.bot")
 CALLBACK_TEXT_LIMIT = 200
 
 
-async def tell(query: CallbackQuery, text: str, *, alert: bool = True) -> AnswerCallbackQuery:
-    """The answer to a button press saying `text`: a pop-up when it fits, else a chat message (sent now) and
-    an empty answer. The handler returns it (see above)."""
+async def tell(query: CallbackQuery, text: str, *, alert: bool = True) -> None:
+    """Answer a button press with `text`: a pop-up when it fits, else a chat message."""
     if len(text) <= CALLBACK_TEXT_LIMIT:
-        return query.answer(text, show_alert=alert)
+        await query.answer(text, show_alert=alert)
+        return
+    await query.answer()
     if query.message is not None:
         await query.bot.send_message(query.message.chat.id, text)  # type: ignore[union-attr]
-    return query.answer()
 
 
 def card_caption(lang: str, card: CandidateCard) -> str:

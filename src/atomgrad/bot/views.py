@@ -3,9 +3,10 @@
 Imported on the first webhook request only (`bot.urls`): aiogram builds hundreds of pydantic models on import.
 For deployments that run the bot inside the web process (one service instead of two). The recommended
 production setup is `manage.py runbot --webhook` (its own process, one long-lived HTTP session to the Bot API);
-both answer the same way (see `bot.webhook`). Each request feeds its update to the dispatcher and waits for
-the handlers, so Telegram retries an update only if the server did not answer; the answer may carry one Bot
-API call for Telegram to make (`bot.webhook.handle_update`).
+both check a request the same way (see `bot.webhook`). Each request feeds its update to the dispatcher and waits
+for the handlers, so Telegram retries an update only if the server did not answer. A button press is answered
+through the Bot API at once, as with long polling: this endpoint is the one-service fallback; the server for
+load is `runbot --webhook`, which carries the answer in its HTTP reply instead.
 """
 
 from __future__ import annotations
@@ -30,12 +31,10 @@ async def webhook(request: HttpRequest) -> HttpResponse:
         # A Bot's HTTP session belongs to one event loop; under WSGI each async view runs in a loop of its own.
         bot = build_bot(request_scoped=True)
         try:
-            reply = await handle_update(get_dispatcher(), bot, payload)
+            await handle_update(get_dispatcher(), bot, payload)
         finally:
             await bot.session.close()
     except WebhookRejected as rejected:
         logger.warning("webhook request rejected (%s): %s", rejected.status, rejected.reason)
         return HttpResponse(status=rejected.status)
-    if reply is None:
-        return HttpResponse(status=200)
-    return HttpResponse(reply, content_type="application/json")
+    return HttpResponse(status=200)

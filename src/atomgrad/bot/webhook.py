@@ -5,20 +5,26 @@ the same way: 403 for a missing or wrong `X-Telegram-Bot-Api-Secret-Token` (or w
 an open webhook would let anyone post updates as any user), 400 for a body that is not a Telegram Update.
 Neither touches the database or the Bot API before the update is known to be one.
 
-`handle_update` reads the Update (once, bound to the bot) and feeds it to the dispatcher; when the handler
-returns a Bot API call instead of making it (the answer to a button press: `return query.answer()`), that
-call becomes the body of the webhook's HTTP answer and Telegram makes it (its "reply to the webhook"): one
-request to the Bot API fewer per press, and the button's spinner stops once the press has been handled.
+`handle_update` reads the Update (once, bound to the bot) and feeds it to the dispatcher. With `reply=True`
+(`runbot --webhook`) the answer to a button press does not go to the Bot API: `AnswerInWebhookReply`, a
+middleware of the bot's HTTP session, keeps it until the update has been handled, and it becomes the body of
+the webhook's HTTP answer, which Telegram carries out (its "reply to the webhook"). One request to the Bot API
+fewer per press; the spinner stops once the press has been handled; if the handler fails after answering,
+the error handler's pop-up takes the answer's place (only one answer can ride in the reply). Anywhere else
+(long polling, the Django endpoint, a test feeding the dispatcher) nothing is kept and the call is made as
+usual.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.methods import TelegramMethod
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import Update
 from django.conf import settings
 from pydantic import ValidationError
@@ -48,26 +54,46 @@ def webhook_payload(*, secret_header: str | None, body: bytes) -> dict[str, Any]
     return payload
 
 
-async def handle_update(dispatcher: Dispatcher, bot: Bot, payload: dict[str, Any]) -> bytes | None:
-    """Handle one update that passed `webhook_payload`; the JSON body of the webhook's answer when a handler
-    returned a call for Telegram to make, else None (an empty 200). WebhookRejected(400), before anything
+# The answer kept for the reply of the update being handled; None where answers go out at once.
+_kept_answer: ContextVar[list[AnswerCallbackQuery] | None] = ContextVar("kept_answer", default=None)
+
+
+class AnswerInWebhookReply(BaseRequestMiddleware):
+    """While `handle_update(reply=True)` handles an update, keep its button answer instead of sending it; the
+    latest answer wins (the error handler's after the handler's). Elsewhere it passes every call through."""
+
+    async def __call__(self, make_request: Any, bot: Bot, method: TelegramMethod[Any]) -> Any:
+        kept = _kept_answer.get()
+        if kept is None or not isinstance(method, AnswerCallbackQuery):
+            return await make_request(bot, method)
+        kept[:] = [method]
+        return True  # what Telegram answers to answerCallbackQuery
+
+
+async def handle_update(dispatcher: Dispatcher, bot: Bot, payload: dict[str, Any], *,
+                        reply: bool = False) -> bytes | None:
+    """Handle one update that passed `webhook_payload`. With `reply`, the JSON body of the webhook's answer
+    when a button was answered (see above), else None (an empty 200). WebhookRejected(400), before anything
     is done, when the payload is not a Telegram Update."""
     try:
         update = Update.model_validate(payload, context={"bot": bot})
     except ValidationError as exc:
         raise WebhookRejected(400, "the body is not a Telegram Update") from exc
-    result = await dispatcher.feed_update(bot, update)
-    if not isinstance(result, TelegramMethod):
+    if not reply:
+        await dispatcher.feed_update(bot, update)
         return None
-    reply = webhook_reply(bot, result)
-    if reply is None:  # a call that uploads a file cannot ride in the answer: make it ourselves
-        await bot(result)
-    return reply
+    kept: list[AnswerCallbackQuery] = []
+    token = _kept_answer.set(kept)
+    try:
+        await dispatcher.feed_update(bot, update)
+    finally:
+        _kept_answer.reset(token)
+    return webhook_reply(bot, kept[0]) if kept else None
 
 
-def webhook_reply(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
+def webhook_reply(bot: Bot, method: TelegramMethod[Any]) -> bytes:
     """`method` as Telegram takes it in a webhook's answer (`{"method": …, parameters}` in JSON), with the
-    bot's defaults filled in as the HTTP session would; None if it carries a file to upload."""
+    bot's defaults filled in as the HTTP session would. For calls without files (a button's answer)."""
     files: dict[str, Any] = {}
     parameters = {}
     for name, value in method.model_dump(warnings=False).items():
@@ -75,5 +101,5 @@ def webhook_reply(bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         if prepared is not None:
             parameters[name] = prepared
     if files:
-        return None
+        raise ValueError(f"{method.__api_method__} uploads a file: it cannot ride in a webhook's reply")
     return json.dumps({"method": method.__api_method__, **parameters}, ensure_ascii=False).encode()

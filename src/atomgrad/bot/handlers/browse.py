@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
 from atomgrad.bot import keyboards, services
@@ -25,39 +24,39 @@ async def candidates(message: Message, lang: str) -> None:
 
 
 @router.callback_query(MenuCallback.filter(F.action == MenuAction.CANDIDATES))
-async def candidates_from_menu(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
+async def candidates_from_menu(query: CallbackQuery, lang: str) -> None:
     card = await services.acandidate_card(
         telegram_user_id=query.from_user.id, sphere_id=0, index=0, bot_id=query.bot.id  # type: ignore[union-attr]
     )
+    await query.answer()
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await send_card(query.bot, chat_id, lang, card)  # type: ignore[arg-type]
-    return query.answer()
 
 
 @router.callback_query(CardCallback.filter())
-async def card_show(query: CallbackQuery, callback_data: CardCallback, lang: str) -> AnswerCallbackQuery:
+async def card_show(query: CallbackQuery, callback_data: CardCallback, lang: str) -> None:
     card = await services.acandidate_card(
         telegram_user_id=query.from_user.id, sphere_id=callback_data.sphere_id, index=callback_data.index,
         bot_id=query.bot.id,  # type: ignore[union-attr]
     )
+    await query.answer()
     await replace_card(query, lang, card)
-    return query.answer()
 
 
 @router.callback_query(SphereMenuCallback.filter())
-async def sphere_menu(query: CallbackQuery, callback_data: SphereMenuCallback, lang: str) -> AnswerCallbackQuery:
+async def sphere_menu(query: CallbackQuery, callback_data: SphereMenuCallback, lang: str) -> None:
     card = await services.acandidate_card(
         telegram_user_id=query.from_user.id, sphere_id=callback_data.sphere_id, index=callback_data.index,
         bot_id=query.bot.id,  # type: ignore[union-attr]
     )
+    await query.answer()
     spheres = card.spheres
     back_index = card.index if isinstance(card, CandidateCard) else 0
     await set_card_buttons(
         query, keyboards.spheres(lang, spheres, back_sphere_id=callback_data.sphere_id, back_index=back_index)
     )
-    return query.answer()
 
 
 @router.callback_query(NoopCallback.filter())
-async def noop(query: CallbackQuery) -> AnswerCallbackQuery:
-    return query.answer()
+async def noop(query: CallbackQuery) -> None:
+    await query.answer()

@@ -7,7 +7,6 @@ import datetime as dt
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
 from atomgrad.bot import keyboards, services
@@ -38,30 +37,31 @@ async def _city_chosen(bot: Bot, chat_id: int, state: FSMContext, lang: str, cit
 
 
 @router.callback_query(CityPageCallback.filter())
-async def city_page(query: CallbackQuery, callback_data: CityPageCallback, state: FSMContext,
-                    lang: str) -> AnswerCallbackQuery:
+async def city_page(query: CallbackQuery, callback_data: CityPageCallback, state: FSMContext, lang: str) -> None:
     season_id = await _consented_season_id(state)
     if season_id is None:
-        return query.answer(t(lang, "consent_missing"), show_alert=True)
+        await query.answer(t(lang, "consent_missing"), show_alert=True)
+        return
     cities = await services.aseason_cities(season_id=season_id)
+    await query.answer()
     await set_card_buttons(query, keyboards.cities(lang, cities, callback_data.page))
-    return query.answer()
 
 
 @router.callback_query(CityPickCallback.filter())
-async def city_pick(query: CallbackQuery, callback_data: CityPickCallback, state: FSMContext,
-                    lang: str) -> AnswerCallbackQuery:
+async def city_pick(query: CallbackQuery, callback_data: CityPickCallback, state: FSMContext, lang: str) -> None:
     season_id = await _consented_season_id(state)
     if season_id is None:
-        return query.answer(t(lang, "consent_missing"), show_alert=True)
+        await query.answer(t(lang, "consent_missing"), show_alert=True)
+        return
     city = await services.aseason_city(season_id=season_id, city_id=callback_data.city_id)
     if city is None:  # forged, or a city of another season
-        return query.answer(t(lang, "city_invalid"), show_alert=True)
+        await query.answer(t(lang, "city_invalid"), show_alert=True)
+        return
+    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(t(lang, "choose_city") + f"\n\n<b>{esc(city.name(lang))}</b>")
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await _city_chosen(query.bot, chat_id, state, lang, city)  # type: ignore[arg-type]
-    return query.answer()
 
 
 @router.message(StateFilter(Registration.city), F.text, ~F.text.startswith("/"))

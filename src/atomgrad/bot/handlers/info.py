@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message, User
 from django.utils import timezone
 
@@ -176,29 +175,29 @@ async def notify_toggle(message: Message, lang: str) -> None:
 
 
 @router.callback_query(NotifyCallback.filter())
-async def notify_button(query: CallbackQuery, callback_data: NotifyCallback, lang: str) -> AnswerCallbackQuery:
+async def notify_button(query: CallbackQuery, callback_data: NotifyCallback, lang: str) -> None:
     user = query.from_user
     chat_id = query.message.chat.id if query.message is not None else user.id
     await services.anotify_set(telegram_user_id=user.id, chat_id=chat_id, language_code=user.language_code,
                                on=callback_data.on)
     text = t(lang, "notify_on" if callback_data.on else "notify_off")
+    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
-    return query.answer()
 
 
 @router.callback_query(MenuCallback.filter(F.action == MenuAction.MYVOTES))
-async def myvotes_button(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
+async def myvotes_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer()
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await query.bot.send_message(chat_id, await myvotes_text(query.from_user, lang))  # type: ignore[union-attr]
-    return query.answer()
 
 
 @router.callback_query(MenuCallback.filter(F.action == MenuAction.RULES))
-async def rules_button(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
+async def rules_button(query: CallbackQuery, lang: str) -> None:
+    await query.answer()
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await query.bot.send_message(chat_id, rules_text(lang, await services.aseason_info()))  # type: ignore[union-attr]
-    return query.answer()
 
 
 # --- anything else -----------------------------------------------------------------------------------------
@@ -210,6 +209,6 @@ async def unknown(message: Message, lang: str) -> None:
 
 
 @router.callback_query()
-async def stale_button(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
+async def stale_button(query: CallbackQuery, lang: str) -> None:
     """Callback data no handler recognises: an old version of the bot's buttons, or forged."""
-    return query.answer(t(lang, "stale"), show_alert=True)
+    await query.answer(t(lang, "stale"), show_alert=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 from django.utils import timezone
 
@@ -104,25 +103,26 @@ async def start(message: Message, state: FSMContext, lang: str) -> None:
 
 
 @router.callback_query(ConsentCallback.filter(F.action == ConsentAction.DECLINE))
-async def consent_decline(query: CallbackQuery, state: FSMContext, lang: str) -> AnswerCallbackQuery:
+async def consent_decline(query: CallbackQuery, state: FSMContext, lang: str) -> None:
     await state.clear()
+    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(t(lang, "consent_declined"))
-    return query.answer()
 
 
 @router.callback_query(ConsentCallback.filter(F.action == ConsentAction.ACCEPT))
-async def consent_accept(query: CallbackQuery, state: FSMContext, lang: str) -> AnswerCallbackQuery:
+async def consent_accept(query: CallbackQuery, state: FSMContext, lang: str) -> None:
     season = await services.aseason_info()
     if season is None:
-        return query.answer(t(lang, "no_season", site=services.site_url()), show_alert=True)
+        await query.answer(t(lang, "no_season", site=services.site_url()), show_alert=True)
+        return
     consent = await services.aconsent_info()
     cities = await services.aseason_cities(season_id=season.id)
     await state.set_state(Registration.city)
     await state.set_data({"season_id": season.id, "consent_version": consent.version})
+    await query.answer()
     markup = keyboards.cities(lang, cities, 0)
     if isinstance(query.message, Message):
         await query.message.edit_text(t(lang, "choose_city"), reply_markup=markup)
     elif query.message is not None:
         await query.bot.send_message(query.message.chat.id, t(lang, "choose_city"), reply_markup=markup)  # type: ignore[union-attr]
-    return query.answer()

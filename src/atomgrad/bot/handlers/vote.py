@@ -8,7 +8,6 @@ import logging
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from atomgrad.bot import keyboards, services
@@ -24,25 +23,28 @@ logger = logging.getLogger("atomgrad.bot")
 
 
 @router.callback_query(VoteAskCallback.filter())
-async def vote_ask(query: CallbackQuery, callback_data: VoteAskCallback, lang: str) -> AnswerCallbackQuery:
+async def vote_ask(query: CallbackQuery, callback_data: VoteAskCallback, lang: str) -> None:
     """The confirmation step; a vote that would be refused (closed, another city, withdrawn) is refused here
     already, before the person confirms."""
     try:
         name = await services.avote_check(telegram_user_id=query.from_user.id,
                                           candidate_id=callback_data.candidate_id)
     except BotRefusal as refusal:
-        return await tell(query, t(lang, refusal.key))
+        await tell(query, t(lang, refusal.key))
+        return
     except ApplicationError as error:
-        return await tell(query, error.message(lang))
+        await tell(query, error.message(lang))
+        return
     place = {"candidate_id": callback_data.candidate_id, "sphere_id": callback_data.sphere_id,
              "index": callback_data.index}
     markup = keyboards.with_vote_row(_markup(query), keyboards.confirm_row(lang, **place))
     await set_card_buttons(query, markup or keyboards.vote_confirm(lang, **place))
-    return await tell(query, t(lang, "vote_confirm_toast", name=name), alert=False)
+    await tell(query, t(lang, "vote_confirm_toast", name=name), alert=False)
 
 
 @router.callback_query(VoteCancelCallback.filter())
-async def vote_cancel(query: CallbackQuery, callback_data: VoteCancelCallback, lang: str) -> AnswerCallbackQuery:
+async def vote_cancel(query: CallbackQuery, callback_data: VoteCancelCallback, lang: str) -> None:
+    await query.answer()
     markup = keyboards.with_vote_row(_markup(query), keyboards.vote_row(
         lang, candidate_id=callback_data.candidate_id, sphere_id=callback_data.sphere_id,
         index=callback_data.index, voted=False,
@@ -51,31 +53,31 @@ async def vote_cancel(query: CallbackQuery, callback_data: VoteCancelCallback, l
         await set_card_buttons(query, markup)
     else:
         await _refresh_card(query, callback_data, lang)
-    return query.answer()
 
 
 @router.callback_query(VoteConfirmCallback.filter())
-async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> AnswerCallbackQuery:
+async def vote_confirm(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str) -> None:
     try:
         outcome = await services.avote(telegram_user_id=query.from_user.id, candidate_id=callback_data.candidate_id)
     except BotRefusal as refusal:
-        return await tell(query, t(lang, refusal.key))
+        await tell(query, t(lang, refusal.key))
+        return
     except ApplicationError as error:
         logger.info("telegram vote refused: %s", error.code)
-        refusal_answer = await tell(query, error.message(lang))
+        await tell(query, error.message(lang))
         try:  # the refusal is what the person must see; the card's fresh buttons are a courtesy
             await _refresh_card(query, callback_data, lang)
         except TelegramAPIError as exc:
             logger.info("card not refreshed after a refused vote: %s", type(exc).__name__)
-        return refusal_answer
-    # The vote counts whatever Telegram does next: the person hears so even if the receipt's message or the
-    # buttons fail (the receipt stays in /myvotes), not the error handler's "something went wrong".
-    accepted = query.answer(t(lang, "vote_accepted_toast"))
+        return
+    await query.answer(t(lang, "vote_accepted_toast"))
+    # The vote counts whatever Telegram does next. Where the answer waits for the end of the update (the
+    # webhook's reply, bot.webhook), a failure here must not replace it with the error handler's "something
+    # went wrong"; the receipt stays in /myvotes.
     try:
         await _show_vote(query, callback_data, lang, outcome)
     except TelegramAPIError as exc:
         logger.warning("vote counted, its receipt or buttons not shown: %s", type(exc).__name__)
-    return accepted
 
 
 async def _show_vote(query: CallbackQuery, callback_data: VoteConfirmCallback, lang: str,
@@ -120,5 +122,5 @@ async def _refresh_card(
 
 
 @router.callback_query(VotedCallback.filter())
-async def voted(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
-    return query.answer(t(lang, "already_voted_toast"))
+async def voted(query: CallbackQuery, lang: str) -> None:
+    await query.answer(t(lang, "already_voted_toast"))

@@ -81,7 +81,7 @@ class Command(BaseCommand):
             body = await request.read()
             try:
                 payload = webhook_payload(secret_header=request.headers.get(SECRET_HEADER), body=body)
-                reply = await handle_update(dispatcher, bot, payload)
+                reply = await handle_update(dispatcher, bot, payload, reply=True)
             except WebhookRejected as rejected:
                 logger.warning("webhook request rejected (%s): %s", rejected.status, rejected.reason)
                 return web.Response(status=rejected.status)
