@@ -14,7 +14,9 @@ Webhook (`--processes P …`): P `manage.py runbot --webhook` processes (the pro
 POSTed to them by a load generator in this process, one user's updates always to the same process (as a
 sticky proxy does; the FSM isolation is per process without Redis). First closed loop at
 `--webhook-concurrency` (the peak), then open loop at 80% of that peak (`--rate-share`), where the p99 counts:
-latency from the moment an update was due to its answer (runbot answers after handling it).
+latency from the moment an update was due to its answer (runbot answers after handling it). As Telegram, the
+load generator keeps at most `--telegram-connections` requests in flight (its webhook `max_connections`, 40 by
+default) on kept-alive connections; an update due while all are busy waits, and the wait counts.
 
 Web API (`--web-api`, PostgreSQL): bench/vote_http.py on a second database of the same PostgreSQL server, right
 after, gunicorn sync:4 at concurrency 8 and 32; the bot's vote callbacks are printed as a share of its best.
@@ -275,9 +277,12 @@ def _free_port() -> int:
 
 
 async def post_updates(servers: WebhookServers, updates: list[dict], *, concurrency: int = 0,
-                       rate: float = 0) -> tuple[float, list[float], int]:
+                       rate: float = 0, connections: int = 40) -> tuple[float, list[float], int]:
     """POST the updates to their user's server: closed loop at `concurrency`, or open loop at `rate` a
-    second (latency from the moment each was due). Every answer must be 200. Also returns how many answers
+    second (latency from the moment each was due, so time spent waiting for a connection counts). At most
+    `connections` requests in flight, kept alive, as Telegram delivers a webhook's updates (its
+    `max_connections`, 40 unless `setwebhook --max-connections` says otherwise). Every answer must be 200.
+    Also returns how many answers
     carried a Bot API call for Telegram to make (a button's answer: Telegram's work, not the bot's, so the
     fake server is not asked to make it)."""
     import aiohttp
@@ -286,7 +291,7 @@ async def post_updates(servers: WebhookServers, updates: list[dict], *, concurre
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
     latencies: list[float] = []
     replies = 0
-    connector = aiohttp.TCPConnector(limit=max(concurrency, 256))
+    connector = aiohttp.TCPConnector(limit=connections)
     async with aiohttp.ClientSession(connector=connector) as session:
         async def one(raw: dict, due: float) -> None:
             user = (raw.get("callback_query") or raw.get("message"))["from"]["id"]
@@ -397,12 +402,14 @@ def webhook_phase(args: argparse.Namespace, database_url: str, users: list[int],
                     load = load_average()
                     if mode == "closed":
                         elapsed, latencies, replies = asyncio.run(
-                            post_updates(servers, updates, concurrency=args.webhook_concurrency))
+                            post_updates(servers, updates, concurrency=args.webhook_concurrency,
+                                         connections=args.telegram_connections))
                         peak = len(updates) / elapsed
                         label = f"c {args.webhook_concurrency}"
                     else:
                         rate = peak * args.rate_share
-                        elapsed, latencies, replies = asyncio.run(post_updates(servers, updates, rate=rate))
+                        elapsed, latencies, replies = asyncio.run(
+                            post_updates(servers, updates, rate=rate, connections=args.telegram_connections))
                         label = f"{rate:.0f}/s"
                     if what == "vote callbacks":
                         accepted = Vote.objects.count() - votes_before
@@ -432,6 +439,8 @@ def main() -> None:
     parser.add_argument("--webhook-updates", type=int, default=600,
                         help="vote callbacks per webhook measurement (card pages: twice as many)")
     parser.add_argument("--rate-share", type=float, default=0.8, help="the open loop's rate, share of the peak")
+    parser.add_argument("--telegram-connections", type=int, default=40,
+                        help="requests in flight at most, as Telegram's webhook max_connections (default 40)")
     parser.add_argument("--web-api", action="store_true",
                         help="PostgreSQL: also the web API's votes/s (bench/vote_http.py) on the same server")
     parser.add_argument("--web-api-concurrency", type=int, nargs="+", default=[8, 32])

@@ -144,6 +144,20 @@ def test_setwebhook_registers_the_endpoint_with_the_secret(telegram: FakeTelegra
     assert TOKEN not in out.getvalue()
 
 
+def test_setwebhook_sets_how_many_updates_telegram_delivers_at_once(telegram: FakeTelegram) -> None:
+    from django.core.management.base import CommandError
+
+    call_command("setwebhook", stdout=io.StringIO())
+    call_command("setwebhook", "--max-connections", "100", stdout=io.StringIO())
+    first, second = telegram.calls_of("setWebhook")
+    assert "max_connections" not in first.params  # Telegram's own default (40)
+    assert second.params["max_connections"] == "100"
+    for wrong in ("0", "101", "-5"):
+        with pytest.raises(CommandError, match="between 1 and 100"):
+            call_command("setwebhook", "--max-connections", wrong, stdout=io.StringIO())
+    assert len(telegram.calls_of("setWebhook")) == 2
+
+
 def test_setwebhook_refuses_without_a_secret(telegram: FakeTelegram, settings) -> None:
     from django.core.management.base import CommandError
 
