@@ -73,7 +73,7 @@ def test_long_polling(telegram: FakeTelegram, world) -> None:
         press = driver.callback_update(ANNA, "consent:yes", telegram.last_message(ANNA.id))
         telegram.push_update(press)
         wait_for(lambda: "Выберите город" in telegram.texts(ANNA.id)[-1])
-        # the answer a handler returns is made by the bot itself when it polls
+        # polling answers a press through the Bot API (only runbot --webhook keeps it for its reply)
         wait_for(lambda: [call.params["callback_query_id"] for call in telegram.calls_of("answerCallbackQuery")]
                  == [press["callback_query"]["id"]])
     finally:
