@@ -93,7 +93,24 @@ class Season(models.Model):
         return PHASE_RULES[self.phase]
 
 
-class ModerationExtension(models.Model):
+class CityWindowExtension(models.Model):
+    """What every extension of one city's window has (the vote's: `voting.VotingExtension`; the moderation's:
+    `ModerationExtension`): who extended it, why, when. The concrete models add the season, the city and the
+    new end, each with its own names; the latest extension of a city is in force."""
+
+    reason = models.TextField(_("причина"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто продлил"), on_delete=models.PROTECT,
+                              related_name="+")
+    created_at = models.DateTimeField(_("когда"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.city} → {self.closes_at:%Y-%m-%d %H:%M}"
+
+
+class ModerationExtension(CityWindowExtension):
     """Organisers let one city's committee go on deciding applications after the vote has opened (a committee
     formed late, a batch of appeals). The latest extension of a city is in force; it ends no later than the
     season's vote, and a candidate published under it joins the vote from that moment. Each one is audited."""
@@ -103,10 +120,6 @@ class ModerationExtension(models.Model):
     city = models.ForeignKey(City, verbose_name=_("город"), on_delete=models.PROTECT,
                              related_name="moderation_extensions")
     closes_at = models.DateTimeField(_("проверка заявок закрывается"))
-    reason = models.TextField(_("причина"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто продлил"), on_delete=models.PROTECT,
-                              related_name="+")
-    created_at = models.DateTimeField(_("когда"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("продление проверки заявок")
@@ -114,9 +127,6 @@ class ModerationExtension(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="moderation_extension_has_reason")]
         indexes = [models.Index(fields=["season", "city", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.city} → {self.closes_at:%Y-%m-%d %H:%M}"
 
 
 class Sphere(models.Model):

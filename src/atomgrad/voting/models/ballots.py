@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from atomgrad.award.models import Application, Season
+from atomgrad.award.models import Application, CityWindowExtension, Season
 from atomgrad.cities.models import City
 from atomgrad.voting import ledger
 from atomgrad.voting.models.identity import Channel, SeasonVoter
@@ -201,7 +201,7 @@ class AnnulmentReversal(models.Model):
         return f"reversal of annulment {self.annulment_id}"
 
 
-class VotingExtension(models.Model):
+class VotingExtension(CityWindowExtension):
     """Organisers extend the voting window of one city. The latest extension of a city is in force (it can
     also shorten an earlier extension, never the season's own window); each one is in the audit log."""
 
@@ -210,10 +210,6 @@ class VotingExtension(models.Model):
     city = models.ForeignKey(City, verbose_name=_("город"), on_delete=models.PROTECT,
                              related_name="voting_extensions")
     closes_at = models.DateTimeField(_("голосование закрывается"))
-    reason = models.TextField(_("причина"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто продлил"), on_delete=models.PROTECT,
-                              related_name="+")
-    created_at = models.DateTimeField(_("когда"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("продление голосования")
@@ -221,9 +217,6 @@ class VotingExtension(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="extension_has_reason")]
         indexes = [models.Index(fields=["season", "city", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.city} → {self.closes_at:%Y-%m-%d %H:%M}"
 
 
 class CandidateTally(models.Model):
