@@ -79,10 +79,7 @@ async def handle_update(dispatcher: Dispatcher, bot: Bot, payload: dict[str, Any
         update = Update.model_validate(payload, context={"bot": bot})
     except ValidationError as exc:
         raise WebhookRejected(400, "the body is not a Telegram Update") from exc
-    if not reply:
-        await dispatcher.feed_update(bot, update)
-        return None
-    kept: list[AnswerCallbackQuery] = []
+    kept: list[AnswerCallbackQuery] | None = [] if reply else None
     token = _kept_answer.set(kept)
     try:
         await dispatcher.feed_update(bot, update)
