@@ -8,6 +8,8 @@ line of output.
     raw --mode service|bare|commit --pairs FILE     the database writes of a vote in a tight loop, no HTTP
     queries --pairs FILE                            SQL statements of one vote through the full Django stack
     profile --pairs FILE                            cProfile of votes through the full Django stack
+    layers --pairs FILE                             CPU per vote in-process: the full Django stack, the
+                                                    vote's services alone, and a refused request (401)
     pgbench-script --pairs FILE --script OUT        the vote's own statements (voting.queries) as a pgbench
                                                     script, for the database-only ceiling (PostgreSQL)
 
@@ -64,6 +66,7 @@ from atomgrad.voting.models import (  # noqa: E402
 from atomgrad.voting.phones import phone_hash  # noqa: E402
 from atomgrad.voting.receipts import receipt_generate  # noqa: E402
 from atomgrad.voting.services.ballots import vote_cast, voter_pseudonym  # noqa: E402
+from atomgrad.voting.signals import VoteContext  # noqa: E402
 
 SEASON_YEAR = 2099
 CITY_SLUG = "bench-city"
@@ -331,6 +334,61 @@ def profile(*, pairs_path: str, top: int) -> dict[str, Any]:
             "cpu_per_vote_ms": 1000 * plain_cpu / max(1, len(plain)), "report": out.getvalue()}
 
 
+LAYER_ROUNDS = 4
+
+
+def layers(*, pairs_path: str) -> dict[str, Any]:
+    """What one vote costs this process's CPU, layer by layer (no socket, no server; waits for the database
+    count nothing), in rounds that alternate the three so that the machine's drift falls on all of them:
+
+    - `stack`: `POST /api/v1/votes` through the full Django stack (test client, middleware, django-ninja, the
+      endpoint), as `profile` measures it without the profiler;
+    - `services`: only what the endpoint calls for a vote, without HTTP — the token and the candidate read in
+      one round trip, then `vote_cast` with the request's context: the work any HTTP layer adds to;
+    - `refused`: the same request with an unknown token through the full stack (401 after the token's read).
+
+    `services` bounds how far the HTTP path can go against the database-only ceiling (bench/vote_http.py)."""
+    from atomgrad.voting.auth import token_authenticate_with_candidate
+
+    client = Client()
+    pairs = _tokens_for(pairs_path)
+    _post_vote(client, *pairs[0])  # warm: imports, URL resolver, the connection, prepared statements
+    token_authenticate_with_candidate("unknown", candidate_id=pairs[0][1])
+    per_round = max(1, (len(pairs) - 1) // (2 * LAYER_ROUNDS))
+    context = VoteContext(client_ip="127.0.0.1", user_agent="")  # what the test client's requests carry
+    cpu = {"stack": 0.0, "services": 0.0, "refused": 0.0}
+    votes = iter(pairs[1:])
+    for _round in range(LAYER_ROUNDS):
+        through_stack = [next(votes) for _ in range(per_round)]
+        through_services = [next(votes) for _ in range(per_round)]
+        started = time.process_time()
+        for token, candidate in through_stack:
+            _post_vote(client, token, candidate)
+        cpu["stack"] += time.process_time() - started
+        started = time.process_time()
+        for token, candidate_id in through_services:
+            voter, candidate = token_authenticate_with_candidate(token, candidate_id=candidate_id)
+            if voter is None or candidate is None:
+                raise SystemExit(f"vote refused: token or candidate {candidate_id} not found")
+            vote_cast(voter=voter, candidate=candidate, channel=Channel.API, context=context)
+        cpu["services"] += time.process_time() - started
+        started = time.process_time()
+        for _token, candidate in through_stack:
+            _post_refused(client, candidate)
+        cpu["refused"] += time.process_time() - started
+    count = per_round * LAYER_ROUNDS
+    return {"votes": 2 * count + 1, "per_layer": count,
+            **{f"{layer}_cpu_ms": 1000 * seconds / count for layer, seconds in cpu.items()}}
+
+
+def _post_refused(client: Client, candidate: int) -> None:
+    response = client.post("/api/v1/votes", data=json.dumps({"candidate": candidate}),
+                           content_type="application/json", HTTP_AUTHORIZATION="Bearer unknown-token",
+                           HTTP_HOST="127.0.0.1")
+    if response.status_code != 401:
+        raise SystemExit(f"expected 401 for an unknown token: {response.status_code} {response.content[:300]!r}")
+
+
 # --- the database-only ceiling: the vote's statements as a pgbench script -------------------------------------
 
 _PLACEHOLDER = re.compile(r"%[s%]")
@@ -456,6 +514,8 @@ def main(argv: list[str]) -> int:
     p = sub.add_parser("profile")
     p.add_argument("--pairs", required=True)
     p.add_argument("--top", type=int, default=30)
+    p = sub.add_parser("layers")
+    p.add_argument("--pairs", required=True)
     p = sub.add_parser("pgbench-script")
     p.add_argument("--pairs", required=True)
     p.add_argument("--script", required=True)
@@ -469,6 +529,8 @@ def main(argv: list[str]) -> int:
         result = raw(mode=args.mode, pairs_path=args.pairs, start_at=args.start_at)
     elif args.command == "queries":
         result = queries(pairs_path=args.pairs)
+    elif args.command == "layers":
+        result = layers(pairs_path=args.pairs)
     elif args.command == "pgbench-script":
         result = pgbench_script(pairs_path=args.pairs, script_path=args.script)
     else:

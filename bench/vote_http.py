@@ -18,9 +18,12 @@ For each database, in one run on one machine:
    requests without a token (no database work);
 3. the raw ceiling: `vote_cast` itself in a tight loop without HTTP (one process, then several), the bare
    row writes of a vote, and the durable-commit floor of the database;
-4. checks: every request answered 201, the votes in the database equal the votes sent, every counter and
+4. the vote's own work, in one Python process without a socket (`--layers`): the CPU of a vote through the full
+   Django stack, of the vote's services alone (the token's and candidate's read, `vote_cast`) and of a refused
+   token — what any HTTP layer adds to, and on PostgreSQL the share of the ceiling below it would leave;
+5. checks: every request answered 201, the votes in the database equal the votes sent, every counter and
    tally agrees, and the season's ledger chain verifies from the first entry to the head;
-5. on PostgreSQL, the database-only ceiling of the same vote: the vote's own statements (`voting.queries`, as
+6. on PostgreSQL, the database-only ceiling of the same vote: the vote's own statements (`voting.queries`, as
    `vote_cast` batches them: the two reads, then BEGIN … the head's lock, then the entry, the head's move and
    the durable commit) replayed by pgbench (C, no Python in the loop) at the same concurrency levels, against
    the same season's one ledger head, with distinct voters; the HTTP path is reported as a share of it (the
@@ -184,6 +187,7 @@ class DatabaseRun:
     rate: list[dict[str, Any]] = field(default_factory=list)
     raw: list[dict[str, Any]] = field(default_factory=list)
     queries: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, Any] = field(default_factory=dict)  # in-process CPU per vote: stack, services, refused
     floor: list[dict[str, Any]] = field(default_factory=list)  # one per server
     pgbench: list[dict[str, Any]] = field(default_factory=list)  # the database-only ceiling, per concurrency
     head: list[dict[str, Any]] = field(default_factory=list)  # the ledger head alone (pgbench), per concurrency
@@ -300,7 +304,8 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
     rate_votes = int(args.rate * args.rate_seconds) * 2 if args.rate and name in args.rate_on else 0
     raw_votes = args.raw * (1 + args.raw_processes + 1) if args.raw else 0
     pgbench_votes = _pgbench_pairs(args) if name.startswith("postgres") and args.pgbench else 0
-    needed = http_votes + warmups + rate_votes + raw_votes + pgbench_votes + 2 + (args.profile or 0) + 1
+    in_process = (args.profile + 1 if args.profile else 0) + (args.layers + 1 if args.layers else 0)
+    needed = http_votes + warmups + rate_votes + raw_votes + pgbench_votes + 2 + in_process
     voters = math.ceil(needed / args.votes_per_voter) + 10
 
     say(f"\n## {run.label}\n")
@@ -377,6 +382,14 @@ def run_database(name: str, database_url: str, args: argparse.Namespace, workdir
     run.queries = _django(env, "queries", "--pairs", pairs_path)
     run.votes_sent += 2
     say(f"  one HTTP vote = {run.queries['count']} SQL statements")
+    if args.layers:
+        pairs_path = _write_json(workdir, "pairs-l.json",
+                                 [[token, candidate] for _v, candidate, token in plan.take(args.layers + 1)])
+        run.layers = _django(env, "layers", "--pairs", pairs_path)
+        run.votes_sent += run.layers["votes"]
+        say(f"  in-process CPU per vote: the full stack {run.layers['stack_cpu_ms']:.2f} ms, the vote's services "
+            f"alone {run.layers['services_cpu_ms']:.2f} ms, a 401 {run.layers['refused_cpu_ms']:.2f} ms "
+            f"({run.layers['per_layer']} each)")
     if args.profile:
         pairs_path = _write_json(workdir, "pairs-p.json",
                                  [[token, candidate] for _v, candidate, token in plan.take(args.profile + 1)])
@@ -600,6 +613,8 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, st
             rows,
             title="Database-only ceiling: the vote's own statements (voting.queries, batched as vote_cast does) "
                   "replayed by pgbench, no Python; same season head, distinct voters"))
+    if any(r.layers for r in runs):
+        out.append(_layers_table(runs))
     if any(r.head for r in runs):
         out.append(table(
             ["database", "concurrency", "entries", "entries/s", "latency avg ms", "db CPU ms", "failed",
@@ -658,6 +673,37 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, st
     return "\n".join(out)
 
 
+def _layers_table(runs: list[DatabaseRun]) -> str:
+    """The in-process layers of a vote, and on PostgreSQL the share of the database-only ceiling the HTTP path
+    could reach at most if the HTTP layer (server, Django's request cycle, django-ninja, the load generator)
+    cost nothing: the vote's services' CPU plus the database's, against the database's alone under pgbench —
+    the same CPU-bound measure as the ceiling's table, with the services in place of the server and client."""
+    rows = []
+    for r in runs:
+        if not r.layers:
+            continue
+        layers = [r.layers["stack_cpu_ms"], r.layers["services_cpu_ms"], r.layers["refused_cpu_ms"]]
+        if not r.pgbench:
+            rows.append([r.name, None, *layers, None, None, None, None, None])
+        for row in r.pgbench:
+            same = [h for h in r.http if h["concurrency"] == row["concurrency"]]
+            cheapest = max(same, key=lambda h: h["capacity"]) if same else None
+            if cheapest is None or not row["db_cpu_ms"]:
+                continue
+            share = row["db_cpu_ms"] / (cheapest["app_cpu_ms"] + cheapest["db_cpu_ms"] + cheapest["client_cpu_ms"])
+            bound = row["db_cpu_ms"] / (r.layers["services_cpu_ms"] + cheapest["db_cpu_ms"])
+            rows.append([r.name, row["concurrency"], *layers, f"{cheapest['app_cpu_ms']:.1f} ({cheapest['server']})",
+                         cheapest["db_cpu_ms"], row["db_cpu_ms"], f"{100 * share:.0f}%", f"{100 * bound:.0f}%"])
+    return table(
+        ["database", "concurrency", "in-process: full stack ms", "the vote's services ms", "a 401 ms",
+         "HTTP app CPU ms (server)", "HTTP db CPU ms", "pgbench db CPU ms", "HTTP share, CPU-bound",
+         "at most, with a free HTTP layer"],
+        rows,
+        title="The vote's own work (CPU per vote in one Python process, no socket: through the full Django stack, "
+              "the token's and candidate's read and vote_cast alone, a refused token) and the share of the "
+              "database-only ceiling it leaves the HTTP path")
+
+
 def _sustained(rows: list[dict[str, Any]]) -> str | None:
     """p99 at the highest rate of the search for a sustainable one that kept up, or what the search found."""
     kept = [row for row in rows if row.get("kept_up")]
@@ -698,6 +744,10 @@ def main(argv: list[str]) -> int:
                         help="skip the HTTP floor (the vote endpoint answering 401 without a token)")
     parser.add_argument("--candidates", type=int, default=30)
     parser.add_argument("--votes-per-voter", type=int, default=3, help="K, the season's votes per voter")
+    parser.add_argument("--layers", type=int, default=800, metavar="N",
+                        help="N in-process votes, half through the full Django stack and half through the vote's "
+                             "services alone, and N/2 refusals: what the HTTP layer adds, and how far the HTTP "
+                             "path could go against the database-only ceiling without it (0: skip)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also profile N in-process votes with cProfile and print where the time goes")
     parser.add_argument("--database-url",
