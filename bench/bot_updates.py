@@ -348,7 +348,7 @@ def web_api_votes_per_second(database_url: str, concurrency: list[int], requests
         command = [sys.executable, str(REPO / "bench" / "vote_http.py"), "--databases", "postgres",
                    "--database-url", f"{base}/bench_web_api", "--concurrency", ",".join(map(str, concurrency)),
                    "--requests", str(requests), "--level-seconds", "15", "--rate", "0", "--raw", "0",
-                   "--pgbench", "0", "--no-floor", "--json", str(result)]
+                   "--pgbench", "0", "--layers", "0", "--no-floor", "--json", str(result)]
         say(f"web API: {' '.join(command[1:])}")
         completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900, check=False)
         if completed.returncode != 0 or not result.exists():
