@@ -599,8 +599,7 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, st
         rows = []
         for r in runs:
             for row in r.pgbench:
-                same = [h for h in r.http if h["concurrency"] == row["concurrency"]]
-                best = max(same, key=lambda h: h["per_second"]) if same else None
+                best = _best_http(r, row["concurrency"])
                 share = f"{100 * best['per_second'] / row['per_second']:.0f}%" if best and row["per_second"] else None
                 cpu_share = (f"{100 * best['capacity'] / row['capacity']:.0f}%"
                              if best and row["capacity"] and best["capacity"] else None)
@@ -673,6 +672,12 @@ def report(runs: list[DatabaseRun], args: argparse.Namespace, info: dict[str, st
     return "\n".join(out)
 
 
+def _best_http(run: DatabaseRun, concurrency: int) -> dict[str, Any] | None:
+    """The fastest server's HTTP row at this concurrency: what the ceiling's shares compare with."""
+    same = [row for row in run.http if row["concurrency"] == concurrency]
+    return max(same, key=lambda row: row["per_second"]) if same else None
+
+
 def _layers_table(runs: list[DatabaseRun]) -> str:
     """The in-process layers of a vote, and on PostgreSQL the share of the database-only ceiling the HTTP path
     could reach at most if the HTTP layer (server, Django's request cycle, django-ninja, the load generator)
@@ -686,14 +691,13 @@ def _layers_table(runs: list[DatabaseRun]) -> str:
         if not r.pgbench:
             rows.append([r.name, None, *layers, None, None, None, None, None])
         for row in r.pgbench:
-            same = [h for h in r.http if h["concurrency"] == row["concurrency"]]
-            cheapest = max(same, key=lambda h: h["capacity"]) if same else None
-            if cheapest is None or not row["db_cpu_ms"]:
+            best = _best_http(r, row["concurrency"])
+            if best is None or not row["capacity"] or not best["capacity"]:
                 continue
-            share = row["db_cpu_ms"] / (cheapest["app_cpu_ms"] + cheapest["db_cpu_ms"] + cheapest["client_cpu_ms"])
-            bound = row["db_cpu_ms"] / (r.layers["services_cpu_ms"] + cheapest["db_cpu_ms"])
-            rows.append([r.name, row["concurrency"], *layers, f"{cheapest['app_cpu_ms']:.1f} ({cheapest['server']})",
-                         cheapest["db_cpu_ms"], row["db_cpu_ms"], f"{100 * share:.0f}%", f"{100 * bound:.0f}%"])
+            bound = _capacity(r.layers["services_cpu_ms"] + best["db_cpu_ms"]) / row["capacity"]
+            rows.append([r.name, row["concurrency"], *layers, f"{best['app_cpu_ms']:.1f} ({best['server']})",
+                         best["db_cpu_ms"], row["db_cpu_ms"], f"{100 * best['capacity'] / row['capacity']:.0f}%",
+                         f"{100 * bound:.0f}%"])
     return table(
         ["database", "concurrency", "in-process: full stack ms", "the vote's services ms", "a 401 ms",
          "HTTP app CPU ms (server)", "HTTP db CPU ms", "pgbench db CPU ms", "HTTP share, CPU-bound",
